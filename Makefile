@@ -1,0 +1,150 @@
+# custos - one plain GNU Makefile. `make` builds, `make test` runs every test,
+# `make asan` runs them again under AddressSanitizer + UBSan, `make run`
+# installs what is missing and starts custos on its embedded default.
+
+BUILD    ?= build
+CC       ?= cc
+PKGS     := libcrypto sqlite3 jansson
+WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wvla \
+            -Wformat=2 -Wswitch-enum -Werror
+OPT      ?= -O2 -g
+CFLAGS   += $(WARN) $(OPT) -D_DEFAULT_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIC \
+            -Iinclude -Isrc $(shell pkg-config --cflags $(PKGS))
+LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread
+PREFIX   ?= /usr/local
+
+LIB_OBJS := \
+	src/util/mem.o \
+	src/util/buf.o \
+	src/util/base64.o \
+	src/util/timefmt.o \
+	src/util/file.o \
+	src/util/json.o \
+	src/crypto/aead.o \
+	src/crypto/kdf.o \
+	src/crypto/rand.o \
+	src/crypto/keyring.o \
+	src/storage/storage.o \
+	src/storage/memory.o \
+	src/storage/sqlite.o \
+	src/core/error.o \
+	src/core/names.o \
+	src/core/sealed.o \
+	src/core/barrier.o \
+	src/core/keysource.o \
+	src/core/vault.o \
+	src/core/router.o \
+	src/core/api.o \
+	src/engines/kv.o \
+	src/engines/kv_meta.o \
+	src/engines/types.o \
+	src/engines/sys.o \
+	src/engines/registry.o
+
+CLI_OBJS := \
+	cli/main.o \
+	cli/args.o \
+	cli/input.o \
+	cli/output.o \
+	cli/client.o \
+	cli/cmd_init.o \
+	cli/cmd_status.o \
+	cli/cmd_put.o \
+	cli/cmd_get.o \
+	cli/cmd_list.o \
+	cli/cmd_versions.o \
+	cli/cmd_meta.o \
+	cli/cmd_key.o \
+	cli/cmd_types.o
+
+LIB      := $(BUILD)/libcustos.a
+BIN      := $(BUILD)/custos
+UNIT_SRC := $(wildcard tests/unit/*/*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
+FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+EXAMPLES := $(BUILD)/examples/read_secret
+BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault
+
+.PHONY: all test unit integration fuzz-replay header-test asan bench fuzz install run clean deps soak
+
+all: $(BIN) $(EXAMPLES)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(addprefix $(BUILD)/,$(LIB_OBJS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(addprefix $(BUILD)/,$(CLI_OBJS)) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/examples/%: examples/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+# The replay driver runs each fuzz target over its corpus without libFuzzer.
+$(BUILD)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(LDLIBS)
+
+# Real fuzzing binaries (clang + libFuzzer): `make fuzz`, then run one with
+# build-fuzz/fuzz/fuzz_names fuzz/corpus/fuzz_names -max_total_time=60.
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fsanitize=address,undefined,fuzzer-no-link" \
+		LDFLAGS="-fsanitize=address,undefined" $(patsubst $(BUILD)/%,build-fuzz/%,$(FUZZ_BIN))
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@set -e; for t in $(FUZZ_REPLAY); do n=$${t##*/replay_}; $$t fuzz/corpus/$$n; done
+
+header-test:
+	@mkdir -p $(BUILD)
+	$(CC) -std=c11 -Wall -Wextra -pedantic -Werror -Iinclude -fsyntax-only -x c include/custos.h
+
+integration: $(BIN) $(EXAMPLES)
+	CUSTOS_BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) tests/integration/run.sh
+
+test: all header-test unit fuzz-replay integration
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" test
+
+bench: $(BIN) $(BENCH_BIN)
+	bench/run.sh
+
+deps:
+	scripts/install-deps.sh
+
+run: deps
+	$(MAKE) all
+	scripts/run-local.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/custos $(DESTDIR)$(PREFIX)/lib
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/custos
+	install -m 644 include/custos.h $(DESTDIR)$(PREFIX)/include/custos.h
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libcustos.a
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

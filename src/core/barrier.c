@@ -1,0 +1,406 @@
+/* barrier.c - sealing on the way down, authenticating on the way up, and
+ * the keyring's life: load, nonce-budget reservations, rotation, rewrap.
+ *
+ * Nonces are random, so a term must retire long before 2^32 seals. Each
+ * process reserves a block of seals by bumping the active term's count in
+ * the keyring, inside the same batch as the writes that use it; the count
+ * is thus an upper bound that survives crashes, and the term rotates by
+ * itself when it reaches CST_LIMIT_TERM_SEALS. */
+#include "core/barrier.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/sealed.h"
+#include "storage/storage.h"
+#include "util/mem.h"
+
+static const char canary_text[] = "custos canary v1";
+#define MASTER_TERM 0u
+#define FIRST_RESERVE 4096u
+#define MAX_RESERVE (1u << 20)
+
+static int open_blob(cst_buf *out, const unsigned char *key, const char *path,
+                     const unsigned char *blob, size_t len, uint32_t want_term)
+{
+	cst_sealed_view v;
+	int rc = cst_sealed_parse(&v, blob, len);
+	if (rc < 0)
+		return cst_fail(rc, "stored value at %.200s is damaged: %s", path, cst_errmsg());
+	if (v.term != want_term)
+		return cst_fail(CST_EINTEGRITY, "stored value at %.200s has the wrong term", path);
+	return cst_sealed_open(out, key, &v, path);
+}
+
+static int load_keyring(cst_barrier *b)
+{
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	cst_buf plain = CST_BUF_INIT;
+	cst_keyring *kr = NULL;
+	int rc = cst_storage_get(b->st, CST_PATH_KEYRING, &blob, &len, NULL);
+	if (rc == CST_ENOTFOUND)
+		rc = cst_fail(CST_EINTEGRITY, "vault is damaged: its keyring is missing");
+	if (rc < 0)
+		goto done;
+	if ((rc = open_blob(&plain, b->master, CST_PATH_KEYRING, blob, len, MASTER_TERM)) < 0) {
+		rc = cst_fail(CST_EINTEGRITY, "vault keyring failed authentication (tampered)");
+		goto done;
+	}
+	if ((rc = cst_keyring_parse(&kr, (unsigned char *)plain.ptr, plain.len)) < 0)
+		goto done;
+	cst_keyring_free(b->kr);
+	b->kr = kr;
+done:
+	cst_buf_release(&plain);
+	free(blob);
+	return rc;
+}
+
+static void init_fields(cst_barrier *b, cst_storage *st, const unsigned char *master)
+{
+	memset(b, 0, sizeof(*b));
+	b->st = st;
+	memcpy(b->master, master, CST_KEY_LEN);
+	b->reserve = FIRST_RESERVE;
+	pthread_mutex_init(&b->lock, NULL);
+}
+
+int cst_barrier_unseal(cst_barrier *b, cst_storage *st, const unsigned char *master)
+{
+	init_fields(b, st, master);
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	cst_buf plain = CST_BUF_INIT;
+	int rc = cst_storage_get(st, CST_PATH_CANARY, &blob, &len, NULL);
+	if (rc == CST_ENOTFOUND)
+		rc = cst_fail(CST_EINTEGRITY, "vault is damaged or not initialised: no canary");
+	if (rc == CST_OK && open_blob(&plain, master, CST_PATH_CANARY, blob, len, MASTER_TERM) < 0)
+		rc = cst_fail(CST_EINTEGRITY, "wrong master key or passphrase for this vault");
+	if (rc == CST_OK && (plain.len != sizeof(canary_text) - 1 ||
+	                     memcmp(plain.ptr, canary_text, plain.len) != 0))
+		rc = cst_fail(CST_EINTEGRITY, "vault canary holds unexpected content");
+	if (rc == CST_OK)
+		rc = load_keyring(b);
+	cst_buf_release(&plain);
+	free(blob);
+	if (rc < 0)
+		cst_barrier_release(b);
+	return rc;
+}
+
+void cst_barrier_release(cst_barrier *b)
+{
+	cst_wipe(b->master, sizeof(b->master));
+	cst_keyring_free(b->kr);
+	b->kr = NULL;
+	pthread_mutex_destroy(&b->lock);
+}
+
+/* Seals the keyring under the master key into out. */
+static int seal_keyring(cst_barrier *b, cst_buf *out)
+{
+	cst_buf plain = CST_BUF_INIT;
+	int rc = cst_keyring_serialize(&plain, b->kr);
+	if (rc == CST_OK)
+		rc = cst_sealed_seal(out, b->master, MASTER_TERM, CST_PATH_KEYRING, plain.ptr, plain.len);
+	cst_buf_release(&plain);
+	return rc;
+}
+
+int cst_barrier_create(cst_barrier *b, cst_storage *st, const unsigned char *master,
+                       const cst_storage_op *extra, size_t n_extra)
+{
+	init_fields(b, st, master);
+	cst_buf canary = CST_BUF_INIT, ring = CST_BUF_INIT;
+	cst_storage_op *ops = calloc(n_extra + 2, sizeof(*ops));
+	int rc = ops ? cst_keyring_new(&b->kr) : cst_fail(CST_ENOMEM, "out of memory");
+	if (rc == CST_OK)
+		rc = cst_sealed_seal(&canary, master, MASTER_TERM, CST_PATH_CANARY, canary_text,
+		                     sizeof(canary_text) - 1);
+	if (rc == CST_OK)
+		rc = seal_keyring(b, &ring);
+	if (rc == CST_OK) {
+		ops[0] = (cst_storage_op){CST_STORAGE_PUT, CST_PATH_CANARY,
+		                          (unsigned char *)canary.ptr, canary.len, CST_REV_ABSENT};
+		ops[1] = (cst_storage_op){CST_STORAGE_PUT, CST_PATH_KEYRING, (unsigned char *)ring.ptr,
+		                          ring.len, CST_REV_ABSENT};
+		if (n_extra)
+			memcpy(ops + 2, extra, n_extra * sizeof(*ops));
+		rc = cst_storage_batch(st, ops, n_extra + 2);
+	}
+	free(ops);
+	cst_buf_release(&canary);
+	cst_buf_release(&ring);
+	if (rc < 0)
+		cst_barrier_release(b);
+	return rc;
+}
+
+int cst_barrier_get(cst_barrier *b, const char *key, cst_buf *out, uint64_t *out_rev)
+{
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	int rc = cst_storage_get(b->st, key, &blob, &len, out_rev);
+	if (rc < 0)
+		goto done;
+	cst_sealed_view v;
+	if ((rc = cst_sealed_parse(&v, blob, len)) < 0) {
+		rc = cst_fail(rc, "stored value at %.200s is damaged: %s", key, cst_errmsg());
+		goto done;
+	}
+	pthread_mutex_lock(&b->lock);
+	cst_term *t = cst_keyring_find(b->kr, v.term);
+	/* The key is copied so the lock is not held while decrypting. */
+	unsigned char k[CST_KEY_LEN];
+	if (t != NULL)
+		memcpy(k, t->key, CST_KEY_LEN);
+	pthread_mutex_unlock(&b->lock);
+	if (t == NULL) {
+		rc = cst_fail(CST_EINTEGRITY, "stored value at %.200s names unknown key term %u", key,
+		              v.term);
+		goto done;
+	}
+	rc = cst_sealed_open(out, k, &v, key);
+	cst_wipe(k, sizeof(k));
+done:
+	free(blob);
+	return rc;
+}
+
+/* Reserves a block of at least `need` seals under the active term
+ * (rotating first when the term would pass its limit) and seals the updated
+ * keyring into ring. Called with the lock held; the caller writes ring in
+ * the same batch as the values that use the reservation. */
+static int reserve(cst_barrier *b, uint64_t need, cst_buf *ring, uint64_t *out_block)
+{
+	uint64_t block = need > b->reserve ? need : b->reserve;
+	cst_term *t = cst_keyring_active(b->kr);
+	int rc;
+	if (t->seals + block > CST_LIMIT_TERM_SEALS) {
+		if ((rc = cst_keyring_rotate(b->kr)) < 0)
+			return rc;
+		t = cst_keyring_active(b->kr);
+	}
+	t->seals += block;
+	*out_block = block;
+	return seal_keyring(b, ring);
+}
+
+static int keyring_rev(cst_barrier *b, int64_t *out)
+{
+	unsigned char *blob = NULL;
+	size_t len;
+	uint64_t rev = 0;
+	int rc = cst_storage_get(b->st, CST_PATH_KEYRING, &blob, &len, &rev);
+	free(blob);
+	*out = (int64_t)rev;
+	return rc;
+}
+
+/* One attempt at a batch. A reservation's keyring write carries a revision
+ * check so it never overwrites another process's reservation; when that
+ * check is what failed, *keyring_raced is set and the caller tries again
+ * with the reloaded keyring. */
+static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *keyring_raced)
+{
+	cst_storage_op *sops = calloc(n + 1, sizeof(*sops));
+	cst_buf *sealed = calloc(n + 1, sizeof(*sealed));
+	cst_buf ring = CST_BUF_INIT;
+	uint64_t puts = 0, block = 0;
+	int64_t ring_rev = 0;
+	int rc = CST_OK, reserving;
+	*keyring_raced = 0;
+	if (sops == NULL || sealed == NULL) {
+		free(sops);
+		free(sealed);
+		return cst_fail(CST_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		puts += ops[i].kind == CST_STORAGE_PUT;
+	pthread_mutex_lock(&b->lock);
+	reserving = b->budget < puts;
+	if (reserving && (rc = keyring_rev(b, &ring_rev)) == CST_OK &&
+	    (rc = reserve(b, puts, &ring, &block)) == CST_OK)
+		sops[n] = (cst_storage_op){CST_STORAGE_PUT, CST_PATH_KEYRING,
+		                           (unsigned char *)ring.ptr, ring.len, ring_rev};
+	cst_term *t = cst_keyring_active(b->kr);
+	for (size_t i = 0; i < n && rc == CST_OK; i++) {
+		sops[i] = (cst_storage_op){ops[i].kind, ops[i].key, NULL, 0, ops[i].expect_rev};
+		if (ops[i].kind != CST_STORAGE_PUT)
+			continue;
+		rc = cst_sealed_seal(&sealed[i], t->key, t->term, ops[i].key, ops[i].plain, ops[i].len);
+		sops[i].value = (unsigned char *)sealed[i].ptr;
+		sops[i].len = sealed[i].len;
+	}
+	if (rc == CST_OK)
+		rc = cst_storage_batch(b->st, sops, n + (size_t)reserving);
+	if (reserving) {
+		int64_t now_rev = 0;
+		if (rc == CST_ECONFLICT)
+			*keyring_raced = keyring_rev(b, &now_rev) == CST_OK && now_rev != ring_rev;
+		/* Success or not, resync with the stored keyring: on success it
+		 * holds our reservation, on failure someone else's (or none). */
+		int lrc = load_keyring(b);
+		if (rc == CST_OK && lrc == CST_OK) {
+			b->budget = block;
+			if (b->reserve < MAX_RESERVE)
+				b->reserve *= 2;
+		}
+		if (rc == CST_OK)
+			rc = lrc;
+	}
+	if (rc == CST_OK)
+		b->budget -= puts;
+	pthread_mutex_unlock(&b->lock);
+	for (size_t i = 0; i < n; i++)
+		cst_buf_release(&sealed[i]);
+	cst_buf_release(&ring);
+	free(sealed);
+	free(sops);
+	return rc;
+}
+
+int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
+{
+	int rc = CST_OK, raced = 1;
+	for (int tries = 0; raced && tries < CST_LIMIT_CAS_RETRIES; tries++)
+		rc = batch_once(b, ops, n, &raced);
+	return rc;
+}
+
+int cst_barrier_rotate(cst_barrier *b)
+{
+	cst_buf ring = CST_BUF_INIT;
+	int64_t rev = 0;
+	pthread_mutex_lock(&b->lock);
+	int rc = keyring_rev(b, &rev);
+	if (rc == CST_OK && (rc = cst_keyring_rotate(b->kr)) == CST_OK &&
+	    (rc = seal_keyring(b, &ring)) == CST_OK) {
+		cst_storage_op op = {CST_STORAGE_PUT, CST_PATH_KEYRING, (unsigned char *)ring.ptr,
+		                     ring.len, rev};
+		rc = cst_storage_batch(b->st, &op, 1);
+	}
+	int lrc = load_keyring(b);
+	if (rc == CST_OK)
+		rc = lrc;
+	b->budget = 0; /* the next write reserves under the new term */
+	pthread_mutex_unlock(&b->lock);
+	cst_buf_release(&ring);
+	return rc;
+}
+
+/* Keys sealed under the master key, not under a data-key term. */
+static int master_sealed(const char *key)
+{
+	return strcmp(key, CST_PATH_CANARY) == 0 || strcmp(key, CST_PATH_KEYRING) == 0 ||
+	       strcmp(key, CST_PATH_SEAL) == 0;
+}
+
+/* Calls visit(key, view) for every data-key-sealed value, page by page. */
+typedef int (*visit_fn)(cst_barrier *b, const char *key, const cst_sealed_view *v,
+                        uint64_t rev, void *payload);
+
+static int each_value(cst_barrier *b, visit_fn visit, void *payload)
+{
+	cst_storage_keys page = {0};
+	char *after = NULL;
+	int rc;
+	do {
+		if ((rc = cst_storage_list(b->st, "", after, CST_LIMIT_LIST_PAGE, &page)) < 0)
+			break;
+		for (size_t i = 0; i < page.count && rc == CST_OK; i++) {
+			if (master_sealed(page.keys[i]))
+				continue;
+			unsigned char *blob = NULL;
+			size_t len = 0;
+			uint64_t rev = 0;
+			rc = cst_storage_get(b->st, page.keys[i], &blob, &len, &rev);
+			if (rc == CST_ENOTFOUND) { /* deleted while we walked */
+				rc = CST_OK;
+				continue;
+			}
+			cst_sealed_view v;
+			if (rc == CST_OK && (rc = cst_sealed_parse(&v, blob, len)) == CST_OK)
+				rc = visit(b, page.keys[i], &v, rev, payload);
+			free(blob);
+		}
+		free(after);
+		after = page.count ? strdup(page.keys[page.count - 1]) : NULL;
+		size_t got = page.count;
+		cst_storage_keys_release(&page);
+		if (got < CST_LIMIT_LIST_PAGE)
+			break;
+	} while (rc == CST_OK && after != NULL);
+	free(after);
+	return rc;
+}
+
+typedef struct rewrap_state {
+	uint64_t done, total, rewrapped;
+	cst_progress_fn progress;
+	void *payload;
+} rewrap_state;
+
+static int rewrap_one(cst_barrier *b, const char *key, const cst_sealed_view *v, uint64_t rev,
+                      void *payload)
+{
+	rewrap_state *s = payload;
+	int rc = CST_OK;
+	s->done++;
+	if (v->term != b->kr->active) {
+		cst_buf plain = CST_BUF_INIT;
+		cst_term *t = cst_keyring_find(b->kr, v->term);
+		rc = t ? cst_sealed_open(&plain, t->key, v, key)
+		       : cst_fail(CST_EINTEGRITY, "value at %.200s names unknown term", key);
+		if (rc == CST_OK) {
+			cst_barrier_op op = {CST_STORAGE_PUT, key, plain.ptr, plain.len, (int64_t)rev};
+			rc = cst_barrier_batch(b, &op, 1);
+			/* Rewritten meanwhile: then it is under the active term already. */
+			if (rc == CST_ECONFLICT)
+				rc = CST_OK;
+			else if (rc == CST_OK)
+				s->rewrapped++;
+		}
+		cst_buf_release(&plain);
+	}
+	if (s->progress)
+		s->progress(s->done, s->total, s->payload);
+	return rc;
+}
+
+int cst_barrier_rewrap(cst_barrier *b, uint64_t *out_rewrapped, cst_progress_fn progress,
+                       void *payload)
+{
+	rewrap_state s = {0, 0, 0, progress, payload};
+	int rc = cst_storage_count(b->st, "", &s.total);
+	if (rc == CST_OK)
+		rc = each_value(b, rewrap_one, &s);
+	*out_rewrapped = s.rewrapped;
+	return rc;
+}
+
+typedef struct usage_state {
+	uint64_t *counts;
+} usage_state;
+
+static int count_one(cst_barrier *b, const char *key, const cst_sealed_view *v, uint64_t rev,
+                     void *payload)
+{
+	(void)key;
+	(void)rev;
+	usage_state *s = payload;
+	for (size_t i = 0; i < b->kr->count; i++)
+		if (b->kr->terms[i].term == v->term)
+			s->counts[i]++;
+	return CST_OK;
+}
+
+int cst_barrier_term_usage(cst_barrier *b, uint64_t *counts)
+{
+	usage_state s = {counts};
+	memset(counts, 0, b->kr->count * sizeof(*counts));
+	return each_value(b, count_one, &s);
+}

@@ -1,0 +1,70 @@
+/* barrier.h - the encryption barrier between the engines and storage. Every
+ * value passing down is sealed under the active data-key term and every
+ * value passing up is authenticated before use. The keyring and a canary
+ * are sealed under the master key at fixed paths. */
+#ifndef CST_BARRIER_H
+#define CST_BARRIER_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "crypto/keyring.h"
+#include "custos/storage.h"
+#include "util/buf.h"
+
+#define CST_PATH_SEAL "core/seal"       /* plain JSON: key source and KDF parameters */
+#define CST_PATH_CANARY "core/canary"   /* proves the master key */
+#define CST_PATH_KEYRING "core/keyring" /* data-key terms, sealed under the master key */
+
+typedef struct cst_barrier {
+	cst_storage *st;                     /* borrowed */
+	unsigned char master[CST_KEY_LEN];   /* wiped on release */
+	cst_keyring *kr;                     /* owned */
+	uint64_t budget;                     /* seals left in this process's reservation */
+	uint64_t reserve;                    /* size of the next reservation */
+	pthread_mutex_t lock;
+} cst_barrier;
+
+/* A write for cst_barrier_batch: plaintext in, sealed on the way down. */
+typedef struct cst_barrier_op {
+	cst_storage_op_kind kind;
+	const char *key;
+	const void *plain; /* PUT only; borrowed */
+	size_t len;
+	int64_t expect_rev;
+} cst_barrier_op;
+
+/* Writes a canary and a new keyring for a new vault, along with `extra`
+ * plain storage ops (the seal config), in one batch. */
+int cst_barrier_create(cst_barrier *b, cst_storage *st, const unsigned char *master,
+                       const cst_storage_op *extra, size_t n_extra)
+	__attribute__((warn_unused_result));
+
+/* Proves the master key with the canary and loads the keyring. Returns
+ * CST_EINTEGRITY with a clear message for a wrong key or damaged vault. */
+int cst_barrier_unseal(cst_barrier *b, cst_storage *st, const unsigned char *master)
+	__attribute__((warn_unused_result));
+
+void cst_barrier_release(cst_barrier *b);
+
+/* Reads and opens one value into out. CST_ENOTFOUND, CST_EINTEGRITY. */
+int cst_barrier_get(cst_barrier *b, const char *key, cst_buf *out, uint64_t *out_rev)
+	__attribute__((warn_unused_result));
+
+/* Seals and applies the ops atomically. CST_ECONFLICT on a revision race. */
+int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
+	__attribute__((warn_unused_result));
+
+/* Adds a data-key term and makes it active. */
+int cst_barrier_rotate(cst_barrier *b) __attribute__((warn_unused_result));
+
+/* Re-seals every value not under the active term. progress (may be NULL)
+ * is called with (done, total, payload) as keys are visited. */
+typedef void (*cst_progress_fn)(uint64_t done, uint64_t total, void *payload);
+int cst_barrier_rewrap(cst_barrier *b, uint64_t *out_rewrapped, cst_progress_fn progress,
+                       void *payload) __attribute__((warn_unused_result));
+
+/* Counts stored values per term into counts[i] for b->kr->terms[i]. */
+int cst_barrier_term_usage(cst_barrier *b, uint64_t *counts) __attribute__((warn_unused_result));
+
+#endif

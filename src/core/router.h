@@ -1,0 +1,72 @@
+/* router.h - the mount table and request dispatch. A mount maps a path
+ * prefix ("secret/") to an engine instance with its own storage prefix
+ * ("logical/<uuid>/"); "sys/" is always mounted. */
+#ifndef CST_ROUTER_H
+#define CST_ROUTER_H
+
+#include <jansson.h>
+
+#include "core/barrier.h"
+#include "custos/request.h"
+
+#define CST_PATH_MOUNTS "core/mounts"
+
+typedef struct cst_engine cst_engine;
+
+/* What a handler gets: the vault's barrier, its mount, and the part of the
+ * request path after the route's prefix. */
+typedef struct cst_engine_ctx {
+	cst_vault *vault;
+	cst_barrier *barrier;
+	const char *mount_path;     /* "secret/" */
+	const char *storage_prefix; /* "logical/<uuid>/" */
+	const char *rest;           /* path after the route prefix: the secret name */
+} cst_engine_ctx;
+
+typedef int (*cst_handler)(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+
+#define CST_OPS(x) (1u << (x))
+
+/* One row of an engine's path table: a prefix ("data/") or, when exact is
+ * set, a whole path ("config"); the operations it takes; its handler. */
+typedef struct cst_route {
+	const char *pattern;
+	int exact;
+	unsigned ops; /* CST_OPS(CST_OP_READ) | ... */
+	cst_handler handler;
+} cst_route;
+
+struct cst_engine {
+	int abi;          /* 1 */
+	const char *type; /* mount type: "kv", "system" */
+	const cst_route *routes;
+	size_t n_routes;
+};
+
+/* Finds an engine by mount type; NULL if none. Engines register in
+ * src/engines/registry.c. */
+const cst_engine *cst_engine_find(const char *type);
+
+typedef struct cst_mount {
+	char *path;    /* "secret/" */
+	char *type;    /* "kv" */
+	char *prefix;  /* "logical/<uuid>/" */
+	const cst_engine *engine;
+} cst_mount;
+
+typedef struct cst_router {
+	cst_mount *mounts; /* owned */
+	size_t count;
+} cst_router;
+
+/* Loads the mount table from storage. */
+int cst_router_load(cst_router *r, cst_barrier *b) __attribute__((warn_unused_result));
+void cst_router_release(cst_router *r);
+
+/* The initial mount table of a new vault: secret/ as KV v2. Owned. */
+json_t *cst_router_default_mounts(void);
+
+int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
+                        cst_response *resp) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,94 @@
+/* kv.h - what the two halves of the KV v2 engine share: the stored
+ * metadata record, storage keys, and the batch that saves a change.
+ *
+ * Storage layout under the mount's prefix P:
+ *   P config             engine settings {max_versions, cas_required, delete_version_after}
+ *   P m/<name>           metadata record (JSON, below)
+ *   P v/<name>#<version> one version's data (JSON object), version zero-padded to 10
+ *
+ * Metadata record: {"created", "updated" (ns), "current", "oldest",
+ * "max_versions", "cas_required", "delete_version_after" (s),
+ * "custom_metadata" (object|null), "type" (custos extension, optional),
+ * "versions": {"N": {"created", "deleted" (ns, 0 = live), "destroyed"}}}. */
+#ifndef CST_KV_H
+#define CST_KV_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/router.h"
+
+typedef struct kv_record {
+	json_t *meta;  /* owned; NULL when the secret does not exist */
+	uint64_t rev;  /* storage revision of the metadata entry (0: absent) */
+} kv_record;
+
+/* Storage keys for a name. out must hold CST_LIMIT_STORAGE_KEY + 1 bytes. */
+int kv_meta_key(char *out, const cst_engine_ctx *ctx, const char *name);
+int kv_version_key(char *out, const cst_engine_ctx *ctx, const char *name, uint64_t version);
+
+/* Loads the metadata record of rest-of-path `name` (validated). A missing
+ * record is not an error: rec->meta is NULL. */
+int kv_load(kv_record *rec, cst_engine_ctx *ctx, const char *name);
+void kv_record_release(kv_record *rec);
+
+/* The engine config, with defaults filled in. Owned by the caller. */
+int kv_load_config(json_t **out, cst_engine_ctx *ctx);
+
+/* A fresh metadata record for a new secret. */
+json_t *kv_new_meta(int64_t now);
+
+/* Adds the metadata write (with a revision check against rec->rev) to ops
+ * and applies ops plus extra in one batch. */
+int kv_save(cst_engine_ctx *ctx, const char *name, const kv_record *rec,
+            const cst_barrier_op *extra, size_t n_extra);
+
+/* Field accessors of the record. */
+int64_t kv_int(const json_t *obj, const char *field);
+json_t *kv_version_info(const json_t *meta, uint64_t version);
+
+/* {"created_time","deletion_time","destroyed","version","custom_metadata"}
+ * as Vault's data/ responses show them. */
+json_t *kv_version_summary(const json_t *meta, uint64_t version);
+
+/* Parses a version list ({"versions":[1,"2"]}) into out (caller frees).
+ * Returns CST_EINVAL "no version number provided" when empty. */
+int kv_versions_arg(uint64_t **out, size_t *n, const json_t *data);
+
+/* Parses an integer field that Vault decodes weakly (42 or "42"). */
+int kv_weak_uint(uint64_t *out, const json_t *v, const char *what);
+
+/* Effective max_versions for a record under a config. */
+uint64_t kv_max_versions(const json_t *meta, const json_t *config);
+
+/* Validates custom_metadata (Vault's limits plus custos's refusal of
+ * secret-looking keys). */
+int kv_check_custom_metadata(const json_t *custom);
+
+/* RFC 7386 JSON merge patch of patch onto target (modified in place). */
+int kv_merge_patch(json_t *target, const json_t *patch);
+
+/* A read-modify-write step on a record; kv_with_record loads the record
+ * and config, runs it, and runs it again when another writer raced it. */
+typedef int (*kv_change_fn)(cst_engine_ctx *ctx, kv_record *rec, const cst_request *req,
+                            const json_t *config, cst_response *resp);
+int kv_with_record(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp,
+                   kv_change_fn change);
+
+/* Sets (undelete = 0) or clears deletion times of versions and saves. */
+int kv_mark_versions(cst_engine_ctx *ctx, kv_record *rec, const uint64_t *versions, size_t n,
+                     int undelete);
+
+/* Handlers in kv_meta.c. */
+int kv_config_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_config_write(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_metadata_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_metadata_write(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_metadata_delete(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_metadata_list(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_metadata_route(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_delete_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_undelete_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int kv_destroy_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+
+#endif

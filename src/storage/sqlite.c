@@ -1,0 +1,310 @@
+/* sqlite.c - the default storage backend: one SQLite file in WAL mode with
+ * synchronous=FULL, so a batch returns only once it is durable. One table,
+ * kv(key, value, rev), WITHOUT ROWID so lookups and prefix scans walk one
+ * b-tree. Statements are prepared once per handle. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "storage/storage.h"
+
+enum { ST_GET, ST_LIST, ST_LIST_AFTER, ST_PUT, ST_DELETE, ST_REV, ST_COUNT, ST_BEGIN,
+       ST_COMMIT, ST_ROLLBACK, ST_MAX };
+
+static const char *const sql_text[ST_MAX] = {
+	[ST_GET] = "SELECT value, rev FROM kv WHERE key = ?1",
+	[ST_LIST] = "SELECT key FROM kv WHERE key >= ?1 ORDER BY key LIMIT ?2",
+	[ST_LIST_AFTER] = "SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?2",
+	[ST_PUT] = "INSERT INTO kv(key, value, rev) VALUES(?1, ?2, 1) ON CONFLICT(key) DO UPDATE "
+	           "SET value = excluded.value, rev = kv.rev + 1",
+	[ST_DELETE] = "DELETE FROM kv WHERE key = ?1",
+	[ST_REV] = "SELECT rev FROM kv WHERE key = ?1",
+	[ST_COUNT] = "SELECT count(*) FROM kv WHERE key >= ?1 AND key < ?2",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+typedef struct sqlite_store {
+	cst_storage base; /* must be first */
+	sqlite3 *db;
+	sqlite3_stmt *stmt[ST_MAX];
+	pthread_mutex_t lock; /* one connection: serialise its statements */
+} sqlite_store;
+
+/* Maps an SQLite result to a custos code with a one-line message. */
+static int fail_sqlite(sqlite_store *s, int src, const char *what)
+{
+	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(src);
+	switch (src & 0xff) {
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return cst_fail(CST_EINTEGRITY, "vault file is damaged or not a vault (%s: %s)", what,
+		                msg);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return cst_fail(CST_ESEALED, "vault is locked by another process (%s)", what);
+	case SQLITE_READONLY:
+		return cst_fail(CST_EPERM, "vault file is read-only (%s)", what);
+	case SQLITE_CANTOPEN:
+		return cst_fail(CST_ENOTFOUND, "cannot open vault file (%s: %s)", what, msg);
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	default:
+		return cst_fail(CST_EIO, "storage %s failed: %s", what, msg);
+	}
+}
+
+static int exec(sqlite_store *s, const char *sql)
+{
+	int src = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	return src == SQLITE_OK ? CST_OK : fail_sqlite(s, src, "setup");
+}
+
+static void sq_close(cst_storage *st)
+{
+	sqlite_store *s = (sqlite_store *)st;
+	if (s == NULL)
+		return;
+	for (int i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(s->stmt[i]);
+	sqlite3_close_v2(s->db);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+/* Creates the file ourselves so it is 0600 and new (O_EXCL); SQLite gives
+ * the -wal and -shm files the same mode. */
+static int create_file(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return cst_fail(errno == EEXIST ? CST_ECONFLICT : CST_EIO, "cannot create %s: %s", path,
+		                strerror(errno));
+	close(fd);
+	return CST_OK;
+}
+
+static int sq_open(cst_storage **out, const char *path, unsigned flags)
+{
+	int rc, src;
+	if (flags & CST_STORAGE_CREATE) {
+		if ((rc = create_file(path)) < 0)
+			return rc;
+	} else if (access(path, F_OK) != 0) {
+		return cst_fail(CST_ENOTFOUND, "no vault at %s (run 'custos init')", path);
+	}
+	sqlite_store *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return cst_fail(CST_ENOMEM, "out of memory");
+	s->base.backend = &cst_storage_sqlite;
+	pthread_mutex_init(&s->lock, NULL);
+	int oflags = (flags & CST_STORAGE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	src = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		rc = fail_sqlite(s, src, "open");
+		goto done;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (flags & CST_STORAGE_CREATE) {
+		if ((rc = exec(s, "PRAGMA journal_mode=WAL")) < 0 ||
+		    (rc = exec(s, "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, "
+		                  "rev INTEGER NOT NULL) WITHOUT ROWID")) < 0)
+			goto done;
+	}
+	rc = exec(s, (flags & CST_STORAGE_BULK) ? "PRAGMA synchronous=OFF"
+	                                        : "PRAGMA synchronous=FULL");
+	if (rc < 0)
+		goto done;
+	for (int i = 0; i < ST_MAX; i++) {
+		src = sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                         &s->stmt[i], NULL);
+		if (src != SQLITE_OK) {
+			/* A file without our table is not a vault (or was truncated). */
+			rc = (src == SQLITE_ERROR)
+			             ? cst_fail(CST_EINTEGRITY, "%s is damaged or not a custos vault", path)
+			             : fail_sqlite(s, src, "prepare");
+			goto done;
+		}
+	}
+	rc = CST_OK;
+done:
+	if (rc < 0) {
+		sq_close(&s->base);
+		if (flags & CST_STORAGE_CREATE)
+			unlink(path);
+	} else {
+		*out = &s->base;
+	}
+	return rc;
+}
+
+static int sq_get(cst_storage *st, const char *key, unsigned char **out_value, size_t *out_len,
+                  uint64_t *out_rev)
+{
+	sqlite_store *s = (sqlite_store *)st;
+	int rc;
+	pthread_mutex_lock(&s->lock);
+	sqlite3_stmt *q = s->stmt[ST_GET];
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	int src = sqlite3_step(q);
+	if (src == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(q, 0);
+		const void *v = sqlite3_column_blob(q, 0);
+		*out_value = malloc(n ? n : 1);
+		if (*out_value == NULL) {
+			rc = cst_fail(CST_ENOMEM, "out of memory");
+		} else {
+			if (n)
+				memcpy(*out_value, v, n);
+			*out_len = n;
+			*out_rev = (uint64_t)sqlite3_column_int64(q, 1);
+			rc = CST_OK;
+		}
+	} else if (src == SQLITE_DONE) {
+		rc = cst_fail(CST_ENOTFOUND, "no entry");
+	} else {
+		rc = fail_sqlite(s, src, "read");
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int sq_list(cst_storage *st, const char *prefix, const char *after, size_t limit,
+                   cst_storage_keys *out)
+{
+	sqlite_store *s = (sqlite_store *)st;
+	size_t plen = strlen(prefix);
+	int use_after = after != NULL && strcmp(after, prefix) >= 0;
+	int rc = CST_OK;
+	pthread_mutex_lock(&s->lock);
+	sqlite3_stmt *q = s->stmt[use_after ? ST_LIST_AFTER : ST_LIST];
+	sqlite3_bind_text(q, 1, use_after ? after : prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+	int src;
+	while (rc == CST_OK && (src = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(q, 0);
+		size_t klen = (size_t)sqlite3_column_bytes(q, 0);
+		if (klen < plen || memcmp(k, prefix, plen) != 0)
+			break;
+		rc = cst_storage_keys_add(out, k, klen);
+	}
+	if (rc == CST_OK && src != SQLITE_ROW && src != SQLITE_DONE)
+		rc = fail_sqlite(s, src, "list");
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int step_done(sqlite_store *s, sqlite3_stmt *q, const char *what)
+{
+	int src = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return src == SQLITE_DONE ? CST_OK : fail_sqlite(s, src, what);
+}
+
+static int check_rev(sqlite_store *s, const cst_storage_op *op)
+{
+	sqlite3_stmt *q = s->stmt[ST_REV];
+	sqlite3_bind_text(q, 1, op->key, -1, SQLITE_STATIC);
+	int src = sqlite3_step(q);
+	int64_t rev = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : CST_REV_ABSENT;
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	if (src != SQLITE_ROW && src != SQLITE_DONE)
+		return fail_sqlite(s, src, "read");
+	return rev == op->expect_rev ? CST_OK
+	                             : cst_fail(CST_ECONFLICT, "entry changed concurrently");
+}
+
+static int apply(sqlite_store *s, const cst_storage_op *op)
+{
+	int rc;
+	if (op->expect_rev != CST_REV_ANY && (rc = check_rev(s, op)) < 0)
+		return rc;
+	sqlite3_stmt *q;
+	switch (op->kind) {
+	case CST_STORAGE_PUT:
+		q = s->stmt[ST_PUT];
+		sqlite3_bind_text(q, 1, op->key, -1, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 2, op->len ? (const void *)op->value : "", (int)op->len,
+		                  SQLITE_STATIC);
+		return step_done(s, q, "write");
+	case CST_STORAGE_DELETE:
+		q = s->stmt[ST_DELETE];
+		sqlite3_bind_text(q, 1, op->key, -1, SQLITE_STATIC);
+		return step_done(s, q, "delete");
+	case CST_STORAGE_CHECK:
+		return CST_OK;
+	}
+	return cst_fail(CST_EINVAL, "unknown storage op");
+}
+
+static int sq_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
+{
+	sqlite_store *s = (sqlite_store *)st;
+	pthread_mutex_lock(&s->lock);
+	int rc = step_done(s, s->stmt[ST_BEGIN], "begin");
+	if (rc == CST_OK) {
+		for (size_t i = 0; i < n && rc == CST_OK; i++)
+			rc = apply(s, &ops[i]);
+		if (rc == CST_OK)
+			rc = step_done(s, s->stmt[ST_COMMIT], "commit");
+		if (rc < 0) {
+			/* Keep the first error's message; the rollback's is noise. */
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s", cst_errmsg());
+			(void)step_done(s, s->stmt[ST_ROLLBACK], "rollback");
+			cst_fail(rc, "%s", msg);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int sq_count(cst_storage *st, const char *prefix, uint64_t *out)
+{
+	sqlite_store *s = (sqlite_store *)st;
+	/* Upper bound of the prefix range: the prefix with its last byte + 1. */
+	size_t plen = strlen(prefix);
+	char *hi = malloc(plen + 2);
+	if (hi == NULL)
+		return cst_fail(CST_ENOMEM, "out of memory");
+	memcpy(hi, prefix, plen + 1);
+	if (plen == 0) {
+		hi[0] = (char)0x7f;
+		hi[1] = '\0';
+	} else {
+		hi[plen - 1]++;
+	}
+	int rc = CST_OK;
+	pthread_mutex_lock(&s->lock);
+	sqlite3_stmt *q = s->stmt[ST_COUNT];
+	sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, hi, -1, SQLITE_STATIC);
+	int src = sqlite3_step(q);
+	if (src == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(q, 0);
+	else
+		rc = fail_sqlite(s, src, "count");
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	pthread_mutex_unlock(&s->lock);
+	free(hi);
+	return rc;
+}
+
+const cst_storage_backend cst_storage_sqlite = {
+	CST_STORAGE_ABI, "sqlite", sq_open, sq_close, sq_get, sq_list, sq_batch, sq_count,
+};

@@ -1,0 +1,25 @@
+/* file.h - reading and creating files the careful way: O_NOFOLLOW and
+ * O_CLOEXEC on secrets, new files 0600 with O_EXCL, parents 0700. */
+#ifndef CST_FILE_H
+#define CST_FILE_H
+
+#include <stddef.h>
+
+#include "util/buf.h"
+
+/* Reads a whole file (at most CST_LIMIT_FILE bytes) into out, which is
+ * reset first. "-" reads standard input. Returns CST_ENOTFOUND, CST_EIO. */
+int cst_file_read(cst_buf *out, const char *path) __attribute__((warn_unused_result));
+
+/* Creates path with mode 0600 and O_EXCL, writes data and fsyncs it and
+ * its directory. Returns CST_ECONFLICT if it exists, CST_EIO. */
+int cst_file_create(const char *path, const void *data, size_t len)
+	__attribute__((warn_unused_result));
+
+/* Creates the parent directories of path, mode 0700. */
+int cst_file_mkparents(const char *path) __attribute__((warn_unused_result));
+
+/* 1 if path exists (without following a final symlink), else 0. */
+int cst_file_exists(const char *path);
+
+#endif

@@ -1,0 +1,13 @@
+/* json.h - small jansson helpers shared by the library, CLI and tests. */
+#ifndef CST_JSON_H
+#define CST_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Parses text strictly: an object, no duplicate keys. On failure returns
+ * CST_EINVAL with "what: line L column C: reason". */
+int cst_json_parse_object(json_t **out, const char *text, size_t len, const char *what)
+	__attribute__((warn_unused_result));
+
+#endif
