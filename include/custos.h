@@ -113,6 +113,11 @@ void cst_secret_free(char *value);
 CST_WARN_UNUSED int cst_name_check(const char *name, size_t len);
 #define CST_NAME_MAX 512
 
+/* 1 if `field` of a credential of `type` holds secret material (shown
+ * masked); 0 for descriptive fields (username, region, url). An unknown or
+ * NULL type counts every field as secret. */
+int cst_field_is_secret(const char *type, const char *field);
+
 #ifdef __cplusplus
 }
 #endif

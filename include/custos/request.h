@@ -61,4 +61,9 @@ CST_WARN_UNUSED int cst_vault_init(cst_vault **out, const cst_open_opts *opts, u
  * "key_source"}; owned by the caller. */
 json_t *cst_vault_describe(cst_vault *vault);
 
+/* The credential types and their fields:
+ * [{"name","description","fields":[{"name","required","secret","shape"}]}].
+ * Owned by the caller. */
+json_t *cst_types_json(void);
+
 #endif

@@ -50,7 +50,6 @@ int cst_aead_seal(unsigned char *out_ct, unsigned char *out_tag, const unsigned 
 	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, CST_AEAD_TAG_LEN, out_tag) != 1)
 		goto done;
 	rc = CST_OK;
-	cst_error_clear();
 done:
 	EVP_CIPHER_CTX_free(ctx);
 	return rc;
@@ -82,7 +81,6 @@ int cst_aead_open(unsigned char *out_pt, const unsigned char *key, const unsigne
 		goto done;
 	}
 	rc = CST_OK;
-	cst_error_clear();
 done:
 	if (rc < 0)
 		cst_wipe(out_pt, ct_len);

@@ -416,13 +416,17 @@ static int with_record(cst_engine_ctx *ctx, const cst_request *req, cst_response
 		if (rc != CST_ECONFLICT)
 			break;
 		/* A cas mismatch is the caller's; a moved revision is a race. */
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", cst_errmsg());
 		kv_record again;
 		if (kv_load(&again, ctx, ctx->rest) < 0)
 			break;
 		int raced = again.rev != seen_rev;
 		kv_record_release(&again);
-		if (!raced)
+		if (!raced) {
+			cst_fail(rc, "%s", msg);
 			break;
+		}
 		json_decref(resp->data);
 		resp->data = NULL;
 		rc = CST_OK;

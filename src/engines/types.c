@@ -9,6 +9,8 @@
 
 #include "core/error.h"
 #include "core/limits.h"
+#include "custos.h"
+#include "custos/request.h"
 
 enum shape { ANY, URL, DSN, PORT, AWS_KEY_ID, PREFIXED, PINECONE, SUPABASE_KEY };
 
@@ -101,6 +103,11 @@ int cst_type_known(const char *type)
 	return find_type(type) != NULL;
 }
 
+int cst_field_is_secret(const char *type, const char *field)
+{
+	return cst_type_field_secret(type, field);
+}
+
 int cst_type_field_secret(const char *type, const char *field)
 {
 	const type_spec *t = type ? find_type(type) : NULL;
@@ -178,8 +185,8 @@ static int check_shape(const type_spec *t, const field_spec *f, const char *v)
 	case PREFIXED:
 		if (has_scheme(v, f->prefixes))
 			return CST_OK;
-		return cst_fail(CST_EINVAL, "field '%s' does not look like a %s key: it must start "
-		                            "with %s%s", f->name, t->name, f->prefixes[0],
+		return cst_fail(CST_EINVAL, "field '%s' is not shaped like a %s credential: it must "
+		                            "start with %s%s", f->name, t->name, f->prefixes[0],
 		                f->prefixes[1] ? " (or another documented prefix)" : "");
 	case PINECONE:
 		if (strncmp(v, "pcsk_", 5) == 0 || is_uuid(v))
@@ -300,6 +307,11 @@ int cst_meta_key_looks_secret(const char *key)
 		start = (i < n && isalpha((unsigned char)key[i])) ? i : i + 1;
 	}
 	return 0;
+}
+
+json_t *cst_types_json(void)
+{
+	return cst_types_describe();
 }
 
 json_t *cst_types_describe(void)

@@ -15,8 +15,8 @@
 #include "core/error.h"
 #include "storage/storage.h"
 
-enum { ST_GET, ST_LIST, ST_LIST_AFTER, ST_PUT, ST_DELETE, ST_REV, ST_COUNT, ST_BEGIN,
-       ST_COMMIT, ST_ROLLBACK, ST_MAX };
+enum { ST_GET, ST_LIST, ST_LIST_AFTER, ST_PUT, ST_DELETE, ST_REV, ST_COUNT, ST_COUNT_FROM,
+       ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_MAX };
 
 static const char *const sql_text[ST_MAX] = {
 	[ST_GET] = "SELECT value, rev FROM kv WHERE key = ?1",
@@ -27,6 +27,7 @@ static const char *const sql_text[ST_MAX] = {
 	[ST_DELETE] = "DELETE FROM kv WHERE key = ?1",
 	[ST_REV] = "SELECT rev FROM kv WHERE key = ?1",
 	[ST_COUNT] = "SELECT count(*) FROM kv WHERE key >= ?1 AND key < ?2",
+	[ST_COUNT_FROM] = "SELECT count(*) FROM kv WHERE key >= ?1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -121,6 +122,10 @@ static int sq_open(cst_storage **out, const char *path, unsigned flags)
 	}
 	rc = exec(s, (flags & CST_STORAGE_BULK) ? "PRAGMA synchronous=OFF"
 	                                        : "PRAGMA synchronous=FULL");
+	/* Deleted rows (destroyed versions, old seals) are zeroed in the file,
+	 * not left in free pages. */
+	if (rc == CST_OK)
+		rc = exec(s, "PRAGMA secure_delete=ON");
 	if (rc < 0)
 		goto done;
 	for (int i = 0; i < ST_MAX; i++) {
@@ -276,23 +281,24 @@ static int sq_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
 static int sq_count(cst_storage *st, const char *prefix, uint64_t *out)
 {
 	sqlite_store *s = (sqlite_store *)st;
-	/* Upper bound of the prefix range: the prefix with its last byte + 1. */
+	/* Upper bound of the prefix range: the prefix without its trailing 0xff
+	 * bytes, with its last byte + 1. An empty or all-0xff prefix has no
+	 * upper bound: every key from the prefix on matches. */
 	size_t plen = strlen(prefix);
-	char *hi = malloc(plen + 2);
+	char *hi = malloc(plen + 1);
 	if (hi == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
 	memcpy(hi, prefix, plen + 1);
-	if (plen == 0) {
-		hi[0] = (char)0x7f;
-		hi[1] = '\0';
-	} else {
-		hi[plen - 1]++;
-	}
+	while (plen > 0 && (unsigned char)hi[plen - 1] == 0xff)
+		hi[--plen] = '\0';
+	if (plen > 0)
+		hi[plen - 1] = (char)((unsigned char)hi[plen - 1] + 1);
 	int rc = CST_OK;
 	pthread_mutex_lock(&s->lock);
-	sqlite3_stmt *q = s->stmt[ST_COUNT];
+	sqlite3_stmt *q = s->stmt[plen > 0 ? ST_COUNT : ST_COUNT_FROM];
 	sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, hi, -1, SQLITE_STATIC);
+	if (plen > 0)
+		sqlite3_bind_text(q, 2, hi, -1, SQLITE_STATIC);
 	int src = sqlite3_step(q);
 	if (src == SQLITE_ROW)
 		*out = (uint64_t)sqlite3_column_int64(q, 0);

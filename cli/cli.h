@@ -1,0 +1,88 @@
+/* cli.h - what the command files share: the parsed global flags, the
+ * option parser, the request helper (local vault now, a server later),
+ * input of secret values and output of tables. */
+#ifndef CST_CLI_H
+#define CST_CLI_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "custos.h"
+#include "custos/request.h"
+
+/* from src/core/names.h: accepts "" and a trailing "/" */
+int cst_name_check_prefix(const char *name, size_t len);
+
+typedef struct cli_ctx {
+	/* global flags (or NULL): --vault, --key-file, --passphrase-file */
+	const char *vault_path;
+	const char *key_file;
+	const char *passphrase_file;
+	cst_vault *vault;     /* opened on first request; owned */
+	const char *command;  /* the command name, for messages */
+} cli_ctx;
+
+/* One option of a command. Values of repeatable options collect in vals. */
+#define CLI_MAX_VALUES 64
+typedef struct cli_opt {
+	const char *name;   /* long name without "--" */
+	char short_name;    /* 0 if none */
+	int takes_value;
+	int count;          /* times given */
+	const char *vals[CLI_MAX_VALUES];
+} cli_opt;
+
+/* Parses argv against opts (terminated by a zero entry); positional
+ * arguments are moved to the front of argv and counted in *npos. "-h" and
+ * "--help" set *help. Returns CST_OK or CST_EINVAL with a message. */
+int cli_parse(cli_opt *opts, int argc, char **argv, int *npos, int *help);
+cli_opt *cli_find(cli_opt *opts, const char *name);
+const char *cli_value(cli_opt *opts, const char *name); /* last value or NULL */
+int cli_flag(cli_opt *opts, const char *name);          /* times given */
+
+/* Parses a non-negative integer option; CST_EINVAL names the option. */
+int cli_uint(unsigned long long *out, const char *text, const char *what);
+
+/* Sends a request: in-process to the local vault (opened on first use,
+ * asking for a passphrase on the terminal when the vault needs one). */
+int cli_request(cli_ctx *ctx, cst_op op, const char *path, json_t *data, cst_response *resp);
+
+/* Opens the local vault (for commands that need the handle itself). */
+int cli_open(cli_ctx *ctx);
+
+/* Prints "custos: <detail>" for a failed rc and returns the exit status. */
+int cli_fail(int rc);
+/* Prints a usage error with the command's help hint; returns 2. */
+int cli_usage(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Secret input. */
+int cli_read_stdin(char **out, size_t *out_len);           /* whole stdin, one trailing newline off */
+int cli_read_file_value(char **out, size_t *out_len, const char *path);
+int cli_prompt_secret(char **out, size_t *out_len, const char *prompt); /* no echo, /dev/tty */
+
+/* Output. */
+void cli_mask(char *out, size_t n, const char *value, size_t len);
+void cli_print_table(FILE *f, const char *const *headers, size_t ncols, json_t *rows);
+void cli_print_json(FILE *f, json_t *value);
+void cli_shell_quote(FILE *f, const char *value);
+
+/* Builds "mount/kind/name" into out; CST_EINVAL for a bad name. */
+int cli_kv_path(char *out, size_t n, const char *kind, const char *name, int allow_folder);
+
+/* Commands (cmd_*.c). */
+int cmd_init(cli_ctx *ctx, int argc, char **argv);
+int cmd_status(cli_ctx *ctx, int argc, char **argv);
+int cmd_put(cli_ctx *ctx, int argc, char **argv);
+int cmd_get(cli_ctx *ctx, int argc, char **argv);
+int cmd_list(cli_ctx *ctx, int argc, char **argv);
+int cmd_history(cli_ctx *ctx, int argc, char **argv);
+int cmd_rollback(cli_ctx *ctx, int argc, char **argv);
+int cmd_delete(cli_ctx *ctx, int argc, char **argv);
+int cmd_undelete(cli_ctx *ctx, int argc, char **argv);
+int cmd_destroy(cli_ctx *ctx, int argc, char **argv);
+int cmd_meta(cli_ctx *ctx, int argc, char **argv);
+int cmd_key(cli_ctx *ctx, int argc, char **argv);
+int cmd_rewrap(cli_ctx *ctx, int argc, char **argv);
+int cmd_types(cli_ctx *ctx, int argc, char **argv);
+
+#endif
