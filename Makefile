@@ -100,13 +100,15 @@ $(BUILD)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(LIB)
 	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(LDLIBS)
 
 # Real fuzzing binaries (clang + libFuzzer): `make fuzz`, then run one with
-# build-fuzz/fuzz/fuzz_names fuzz/corpus/fuzz_names -max_total_time=60.
+# a scratch directory first (libFuzzer writes new inputs into the first one):
+# build-fuzz/fuzz/fuzz_names /tmp/names fuzz/corpus/fuzz_names -max_total_time=60.
+# UBSan findings must stop the run, hence -fno-sanitize-recover.
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
 
 fuzz:
-	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fsanitize=address,undefined,fuzzer-no-link" \
+	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" $(patsubst $(BUILD)/%,build-fuzz/%,$(FUZZ_BIN))
 
 unit: $(UNIT_BIN)

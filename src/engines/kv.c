@@ -289,7 +289,7 @@ done:
 	return rc;
 }
 
-/* Versions at or below current - max are trimmed: their data deleted and
+/* Versions below current - max + 1 are trimmed: their data deleted and
  * their entries dropped, as Vault does once current - oldest >= max. */
 static int trim_ops(cst_engine_ctx *ctx, json_t *meta, const json_t *config, char (*keys)[CST_LIMIT_STORAGE_KEY + 1],
                     cst_barrier_op *ops, size_t *n_ops, size_t cap)
@@ -301,20 +301,22 @@ static int trim_ops(cst_engine_ctx *ctx, json_t *meta, const json_t *config, cha
 		return CST_OK;
 	uint64_t keep_from = current - max + 1;
 	json_t *versions = json_object_get(meta, "versions");
-	for (uint64_t v = oldest; v < keep_from; v++) {
+	uint64_t v = oldest;
+	/* A batch holds at most cap ops; what is left is trimmed next time,
+	 * since "oldest" then still points at it. */
+	for (; v < keep_from && *n_ops < cap; v++) {
 		char k[24];
 		snprintf(k, sizeof(k), "%llu", (unsigned long long)v);
 		if (json_object_get(versions, k) == NULL)
 			continue;
 		json_object_del(versions, k);
-		if (*n_ops >= cap) /* more trimmed than one batch holds: the rest next time */
-			continue;
 		int rc = kv_version_key(keys[*n_ops], ctx, ctx->rest, v);
 		if (rc < 0)
 			return rc;
 		ops[*n_ops] = (cst_barrier_op){CST_STORAGE_DELETE, keys[*n_ops], NULL, 0, CST_REV_ANY};
 		(*n_ops)++;
 	}
+	keep_from = v;
 	json_object_set_new(meta, "oldest", json_integer((json_int_t)keep_from));
 	return CST_OK;
 }
@@ -390,7 +392,7 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 	rc = kv_version_key(keys[0], ctx, ctx->rest, version);
 	ops[0] = (cst_barrier_op){CST_STORAGE_PUT, keys[0], text, strlen(text), CST_REV_ANY};
 	if (rc == CST_OK)
-		rc = trim_ops(ctx, meta, config, keys + 1, ops + 1, &n_ops, TRIM_BATCH);
+		rc = trim_ops(ctx, meta, config, keys, ops, &n_ops, TRIM_BATCH + 1);
 	if (rc == CST_OK)
 		rc = kv_save(ctx, ctx->rest, rec, ops, n_ops);
 	free(text);

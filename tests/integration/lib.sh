@@ -1,0 +1,90 @@
+# lib.sh - helpers for the integration scripts. Each script runs in its own
+# temporary directory with its own XDG dirs, so tests never share a vault.
+# $CUSTOS_BIN is the binary under test; $BUILD is the build directory.
+set -u
+
+T_FAILS=0
+T_CHECKS=0
+custos() { "$CUSTOS_BIN" "$@"; }
+
+fail() {
+	T_FAILS=$((T_FAILS + 1))
+	echo "  FAIL: $*" >&2
+}
+
+# expect_status N CMD...: runs CMD, checks its exit status is N.
+# Output goes to $OUT and $ERR for later checks.
+expect_status() {
+	local want=$1
+	shift
+	T_CHECKS=$((T_CHECKS + 1))
+	"$@" >"$T_DIR/out" 2>"$T_DIR/err"
+	local got=$?
+	OUT=$(cat "$T_DIR/out")
+	ERR=$(cat "$T_DIR/err")
+	if [ "$got" != "$want" ]; then
+		fail "status $got, want $want: $*"
+		sed 's/^/    stdout: /' "$T_DIR/out" | head -5 >&2
+		sed 's/^/    stderr: /' "$T_DIR/err" | head -5 >&2
+		return 1
+	fi
+	return 0
+}
+
+# expect_in TEXT NEEDLE [what]: TEXT contains NEEDLE.
+expect_in() {
+	T_CHECKS=$((T_CHECKS + 1))
+	case "$1" in
+	*"$2"*) return 0 ;;
+	esac
+	fail "${3:-output} does not contain '$2': $(printf '%s' "$1" | head -c 300)"
+	return 1
+}
+
+# expect_not_in TEXT NEEDLE [what]
+expect_not_in() {
+	T_CHECKS=$((T_CHECKS + 1))
+	case "$1" in
+	*"$2"*) fail "${3:-output} contains '$2'"; return 1 ;;
+	esac
+	return 0
+}
+
+expect_eq() {
+	T_CHECKS=$((T_CHECKS + 1))
+	[ "$1" = "$2" ] && return 0
+	fail "${3:-value} is '$1', want '$2'"
+	return 1
+}
+
+# one_line TEXT: the error message is exactly one line.
+expect_one_line() {
+	T_CHECKS=$((T_CHECKS + 1))
+	local n
+	n=$(printf '%s\n' "$1" | grep -c .)
+	[ "$n" = 1 ] && return 0
+	fail "message is $n lines, want 1: $1"
+	return 1
+}
+
+mode_of() { stat -c %a "$1"; }
+
+t_setup() {
+	T_DIR=$(mktemp -d /tmp/custos-it.XXXXXX)
+	export XDG_DATA_HOME="$T_DIR/data" XDG_CONFIG_HOME="$T_DIR/config" HOME="$T_DIR/home"
+	unset CUSTOS_VAULT CUSTOS_KEY_FILE CUSTOS_MASTER_KEY CUSTOS_PASSPHRASE_FILE
+	export CUSTOS_SCRYPT_LOG_N=10 # keep passphrase tests fast; the default is stronger
+	VAULT="$XDG_DATA_HOME/custos/vault.db"
+	KEYFILE="$XDG_CONFIG_HOME/custos/master.key"
+	cd "$T_DIR" || exit 1
+}
+
+t_done() {
+	cd /
+	rm -rf "$T_DIR"
+	echo "checks=$T_CHECKS fails=$T_FAILS"
+	[ "$T_FAILS" = 0 ]
+}
+
+# sql FILE STATEMENT: runs SQL on a vault file with the sqlite3 shell.
+sql() { sqlite3 "$1" "$2"; }
