@@ -94,7 +94,8 @@ static void as_blob(const uint8_t *data, size_t size)
 		if (pt.len != v.ct_len)
 			fail("open returned a plaintext of the wrong length", size);
 		size_t plen = strlen(fuzz_path);
-		unsigned char *aad = copy(v.header, CST_SEALED_HEADER_LEN + plen);
+		unsigned char *aad = alloc(CST_SEALED_HEADER_LEN + plen);
+		memcpy(aad, v.header, CST_SEALED_HEADER_LEN);
 		memcpy(aad + CST_SEALED_HEADER_LEN, fuzz_path, plen);
 		unsigned char *ct = alloc(v.ct_len);
 		unsigned char tag[CST_AEAD_TAG_LEN];

@@ -34,13 +34,19 @@ static int open_blob(cst_buf *out, const unsigned char *key, const char *path,
 	return cst_sealed_open(out, key, &v, path);
 }
 
-static int load_keyring(cst_barrier *b)
+/* Replaces b->kr with the stored keyring; its revision goes to *out_rev
+ * (may be NULL). Writers of the keyring must take the revision from here,
+ * with the keyring they change: a revision read apart from the content
+ * would let a stale keyring overwrite another process's reservation or
+ * term. */
+static int load_keyring(cst_barrier *b, int64_t *out_rev)
 {
 	unsigned char *blob = NULL;
 	size_t len = 0;
+	uint64_t rev = 0;
 	cst_buf plain = CST_BUF_INIT;
 	cst_keyring *kr = NULL;
-	int rc = cst_storage_get(b->st, CST_PATH_KEYRING, &blob, &len, NULL);
+	int rc = cst_storage_get(b->st, CST_PATH_KEYRING, &blob, &len, &rev);
 	if (rc == CST_ENOTFOUND)
 		rc = cst_fail(CST_EINTEGRITY, "vault is damaged: its keyring is missing");
 	if (rc < 0)
@@ -53,6 +59,8 @@ static int load_keyring(cst_barrier *b)
 		goto done;
 	cst_keyring_free(b->kr);
 	b->kr = kr;
+	if (out_rev != NULL)
+		*out_rev = (int64_t)rev;
 done:
 	cst_buf_release(&plain);
 	free(blob);
@@ -83,7 +91,7 @@ int cst_barrier_unseal(cst_barrier *b, cst_storage *st, const unsigned char *mas
 	                     memcmp(plain.ptr, canary_text, plain.len) != 0))
 		rc = cst_fail(CST_EINTEGRITY, "vault canary holds unexpected content");
 	if (rc == CST_OK)
-		rc = load_keyring(b);
+		rc = load_keyring(b, NULL);
 	cst_buf_release(&plain);
 	free(blob);
 	if (rc < 0)
@@ -153,6 +161,9 @@ int cst_barrier_get(cst_barrier *b, const char *key, cst_buf *out, uint64_t *out
 	}
 	pthread_mutex_lock(&b->lock);
 	cst_term *t = cst_keyring_find(b->kr, v.term);
+	/* Another process may have rotated since we loaded the keyring. */
+	if (t == NULL && load_keyring(b, NULL) == CST_OK)
+		t = cst_keyring_find(b->kr, v.term);
 	/* The key is copied so the lock is not held while decrypting. */
 	unsigned char k[CST_KEY_LEN];
 	if (t != NULL)
@@ -174,7 +185,8 @@ done:
  * (rotating first when the term would pass its limit) and seals the updated
  * keyring into ring. Called with the lock held; the caller writes ring in
  * the same batch as the values that use the reservation. */
-static int reserve(cst_barrier *b, uint64_t need, cst_buf *ring, uint64_t *out_block)
+static int reserve(cst_barrier *b, uint64_t need, cst_buf *ring, uint64_t *out_block,
+                   uint32_t *out_term)
 {
 	uint64_t block = need > b->reserve ? need : b->reserve;
 	cst_term *t = cst_keyring_active(b->kr);
@@ -186,6 +198,7 @@ static int reserve(cst_barrier *b, uint64_t need, cst_buf *ring, uint64_t *out_b
 	}
 	t->seals += block;
 	*out_block = block;
+	*out_term = t->term;
 	return seal_keyring(b, ring);
 }
 
@@ -210,6 +223,7 @@ static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *
 	cst_buf *sealed = calloc(n + 1, sizeof(*sealed));
 	cst_buf ring = CST_BUF_INIT;
 	uint64_t puts = 0, block = 0;
+	uint32_t block_term = 0;
 	int64_t ring_rev = 0;
 	int rc = CST_OK, reserving;
 	*keyring_raced = 0;
@@ -221,9 +235,11 @@ static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *
 	for (size_t i = 0; i < n; i++)
 		puts += ops[i].kind == CST_STORAGE_PUT;
 	pthread_mutex_lock(&b->lock);
-	reserving = b->budget < puts;
-	if (reserving && (rc = keyring_rev(b, &ring_rev)) == CST_OK &&
-	    (rc = reserve(b, puts, &ring, &block)) == CST_OK)
+	/* A budget is good only under the term it was reserved for: once the
+	 * keyring was reloaded with another active term, reserve anew. */
+	reserving = b->budget < puts || b->budget_term != b->kr->active;
+	if (reserving && (rc = load_keyring(b, &ring_rev)) == CST_OK &&
+	    (rc = reserve(b, puts, &ring, &block, &block_term)) == CST_OK)
 		sops[n] = (cst_storage_op){CST_STORAGE_PUT, CST_PATH_KEYRING,
 		                           (unsigned char *)ring.ptr, ring.len, ring_rev};
 	cst_term *t = cst_keyring_active(b->kr);
@@ -243,9 +259,10 @@ static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *
 			*keyring_raced = keyring_rev(b, &now_rev) == CST_OK && now_rev != ring_rev;
 		/* Success or not, resync with the stored keyring: on success it
 		 * holds our reservation, on failure someone else's (or none). */
-		int lrc = load_keyring(b);
+		int lrc = load_keyring(b, NULL);
 		if (rc == CST_OK && lrc == CST_OK) {
 			b->budget = block;
+			b->budget_term = block_term;
 			if (b->reserve < MAX_RESERVE)
 				b->reserve *= 2;
 		}
@@ -276,14 +293,14 @@ int cst_barrier_rotate(cst_barrier *b)
 	cst_buf ring = CST_BUF_INIT;
 	int64_t rev = 0;
 	pthread_mutex_lock(&b->lock);
-	int rc = keyring_rev(b, &rev);
+	int rc = load_keyring(b, &rev);
 	if (rc == CST_OK && (rc = cst_keyring_rotate(b->kr)) == CST_OK &&
 	    (rc = seal_keyring(b, &ring)) == CST_OK) {
 		cst_storage_op op = {CST_STORAGE_PUT, CST_PATH_KEYRING, (unsigned char *)ring.ptr,
 		                     ring.len, rev};
 		rc = cst_storage_batch(b->st, &op, 1);
 	}
-	int lrc = load_keyring(b);
+	int lrc = load_keyring(b, NULL);
 	if (rc == CST_OK)
 		rc = lrc;
 	b->budget = 0; /* the next write reserves under the new term */

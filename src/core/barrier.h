@@ -21,6 +21,7 @@ typedef struct cst_barrier {
 	unsigned char master[CST_KEY_LEN];   /* wiped on release */
 	cst_keyring *kr;                     /* owned */
 	uint64_t budget;                     /* seals left in this process's reservation */
+	uint32_t budget_term;                /* the term that reservation is under */
 	uint64_t reserve;                    /* size of the next reservation */
 	pthread_mutex_t lock;
 } cst_barrier;

@@ -16,7 +16,7 @@
 #include "storage/storage.h"
 
 enum { ST_GET, ST_LIST, ST_LIST_AFTER, ST_PUT, ST_DELETE, ST_REV, ST_COUNT, ST_COUNT_FROM,
-       ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_MAX };
+       ST_NEXT_REV, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_MAX };
 
 static const char *const sql_text[ST_MAX] = {
 	[ST_GET] = "SELECT value, rev FROM kv WHERE key = ?1",
@@ -24,12 +24,15 @@ static const char *const sql_text[ST_MAX] = {
 	[ST_LIST_AFTER] = "SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?2",
 	/* Parenthesised: clang's -Wstring-concatenation takes a split literal in
 	 * an array initialiser for a missing comma. */
-	[ST_PUT] = ("INSERT INTO kv(key, value, rev) VALUES(?1, ?2, 1) ON CONFLICT(key) DO UPDATE "
-	            "SET value = excluded.value, rev = kv.rev + 1"),
+	[ST_PUT] = ("INSERT INTO kv(key, value, rev) VALUES(?1, ?2, ?3) ON CONFLICT(key) DO UPDATE "
+	            "SET value = excluded.value, rev = excluded.rev"),
 	[ST_DELETE] = "DELETE FROM kv WHERE key = ?1",
 	[ST_REV] = "SELECT rev FROM kv WHERE key = ?1",
 	[ST_COUNT] = "SELECT count(*) FROM kv WHERE key >= ?1 AND key < ?2",
 	[ST_COUNT_FROM] = "SELECT count(*) FROM kv WHERE key >= ?1",
+	/* One store-wide counter: a key deleted and created again never gets a
+	 * revision it had before, so a stale compare-on-revision cannot pass. */
+	[ST_NEXT_REV] = "UPDATE seq SET n = n + 1 RETURNING n",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -118,7 +121,8 @@ static int sq_open(cst_storage **out, const char *path, unsigned flags)
 	sqlite3_busy_timeout(s->db, 10000);
 	if (flags & CST_STORAGE_CREATE) {
 		if ((rc = exec(s, "PRAGMA journal_mode=WAL")) < 0 ||
-		    (rc = exec(s, "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, "
+		    (rc = exec(s, "CREATE TABLE seq(n INTEGER NOT NULL); INSERT INTO seq VALUES(0); "
+		                  "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, "
 		                  "rev INTEGER NOT NULL) WITHOUT ROWID")) < 0)
 			goto done;
 	}
@@ -235,7 +239,7 @@ static int check_rev(sqlite_store *s, const cst_storage_op *op)
 	                             : cst_fail(CST_ECONFLICT, "entry changed concurrently");
 }
 
-static int apply(sqlite_store *s, const cst_storage_op *op)
+static int apply(sqlite_store *s, const cst_storage_op *op, int64_t rev)
 {
 	int rc;
 	if (op->expect_rev != CST_REV_ANY && (rc = check_rev(s, op)) < 0)
@@ -247,6 +251,7 @@ static int apply(sqlite_store *s, const cst_storage_op *op)
 		sqlite3_bind_text(q, 1, op->key, -1, SQLITE_STATIC);
 		sqlite3_bind_blob(q, 2, op->len ? (const void *)op->value : "", (int)op->len,
 		                  SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, rev);
 		return step_done(s, q, "write");
 	case CST_STORAGE_DELETE:
 		q = s->stmt[ST_DELETE];
@@ -258,14 +263,27 @@ static int apply(sqlite_store *s, const cst_storage_op *op)
 	return cst_fail(CST_EINVAL, "unknown storage op");
 }
 
+/* The revision every put of this batch gets. */
+static int next_rev(sqlite_store *s, int64_t *out)
+{
+	sqlite3_stmt *q = s->stmt[ST_NEXT_REV];
+	int src = sqlite3_step(q);
+	if (src == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return src == SQLITE_ROW ? CST_OK : fail_sqlite(s, src, "revision counter");
+}
+
 static int sq_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
 {
 	sqlite_store *s = (sqlite_store *)st;
 	pthread_mutex_lock(&s->lock);
 	int rc = step_done(s, s->stmt[ST_BEGIN], "begin");
 	if (rc == CST_OK) {
+		int64_t rev = 0;
+		rc = next_rev(s, &rev);
 		for (size_t i = 0; i < n && rc == CST_OK; i++)
-			rc = apply(s, &ops[i]);
+			rc = apply(s, &ops[i], rev);
 		if (rc == CST_OK)
 			rc = step_done(s, s->stmt[ST_COMMIT], "commit");
 		if (rc < 0) {

@@ -88,3 +88,17 @@ t_done() {
 
 # sql FILE STATEMENT: runs SQL on a vault file with the sqlite3 shell.
 sql() { sqlite3 "$1" "$2"; }
+
+# flip_byte DB KEY OFFSET: XORs one byte of a stored value with 0x01
+# (OFFSET may be negative: from the end).
+flip_byte() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import sqlite3, sys
+db, key, off = sys.argv[1], sys.argv[2], int(sys.argv[3])
+c = sqlite3.connect(db)
+v = bytearray(c.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()[0])
+v[off] ^= 0x01
+c.execute("UPDATE kv SET value=? WHERE key=?", (bytes(v), key))
+c.commit()
+PY
+}

@@ -27,15 +27,7 @@ for key in $keys; do
 	len=$(sql "$VAULT" "SELECT length(value) FROM kv WHERE key='$key'")
 	for off in 0 1 4 5 16 17 $((len / 2)) $((len - 1)); do
 		cp "$VAULT" "$T_DIR/t.db"
-		python3 - "$T_DIR/t.db" "$key" "$off" <<'PY'
-import sqlite3, sys
-db, key, off = sys.argv[1], sys.argv[2], int(sys.argv[3])
-c = sqlite3.connect(db)
-v = bytearray(c.execute("SELECT value FROM kv WHERE key=?", (key,)).fetchone()[0])
-v[off] ^= 0x01
-c.execute("UPDATE kv SET value=? WHERE key=?", (bytes(v), key))
-c.commit()
-PY
+		flip_byte "$T_DIR/t.db" "$key" "$off"
 		name=$(printf '%s' "$key" | sed -E 's#^logical/[0-9a-f]+/[mv]/##; s/#.*//')
 		expect_status 5 custos --vault "$T_DIR/t.db" get "$name" -f api_key
 		expect_one_line "$ERR"
@@ -59,7 +51,7 @@ expect_status 0 custos --vault "$T_DIR/m.db" get ai/anthropic -f api_key
 # The keyring and canary are also authenticated.
 for k in core/keyring core/canary core/mounts; do
 	cp "$VAULT" "$T_DIR/k.db"
-	sql "$T_DIR/k.db" "UPDATE kv SET value = substr(value, 1, length(value) - 1) || X'00' WHERE key='$k'"
+	flip_byte "$T_DIR/k.db" "$k" -1
 	expect_status 5 custos --vault "$T_DIR/k.db" get db/main -f password
 	expect_one_line "$ERR"
 done

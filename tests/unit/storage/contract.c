@@ -215,6 +215,21 @@ static void test_delete(void **state)
 	assert_value(f->st, "k", "again", 5);
 }
 
+/* A key deleted and written again must not get back a revision it had:
+ * a writer holding the old revision would otherwise pass its check. */
+static void test_recreated_key_new_rev(void **state)
+{
+	fixture *f = *state;
+	put(f->st, "k", "one", 3);
+	uint64_t r1 = rev_of(f->st, "k");
+	assert_int_equal(cst_storage_delete(f->st, "k"), CST_OK);
+	put(f->st, "k", "two", 3);
+	assert_true(rev_of(f->st, "k") != r1);
+	cst_storage_op op = {CST_STORAGE_PUT, "k", (const unsigned char *)"3", 1, (int64_t)r1};
+	assert_int_equal(cst_storage_batch(f->st, &op, 1), CST_ECONFLICT);
+	assert_value(f->st, "k", "two", 3);
+}
+
 /* Keys sharing prefixes; byte order puts '#' (0x23) before '/' (0x2f)
  * before letters, and bytes >= 0x80 last. */
 static const char *const shared_sorted[] = {
@@ -723,7 +738,7 @@ static void test_sqlite_zeroed_pages(void **state)
 	T(test_get_missing, fx), T(test_roundtrip, fx), T(test_overwrite_changes_rev, fx),        \
 	        T(test_delete, fx), T(test_list_prefix, fx), T(test_list_after_and_limit, fx),    \
 	        T(test_batch_atomic, fx), T(test_expect_rev, fx), T(test_check_op, fx),           \
-	        T(test_count, fx), T(test_key_limits, fx)
+	        T(test_count, fx), T(test_key_limits, fx), T(test_recreated_key_new_rev, fx)
 
 int main(void)
 {
