@@ -37,7 +37,7 @@ int cst_sealed_seal(cst_buf *out, const unsigned char *key, uint32_t term, const
                     const void *pt, size_t pt_len) __attribute__((warn_unused_result));
 
 /* Opens a parsed blob with key for path into out (reset first; capped at
- * CST_LIMIT_VALUE). Returns CST_EINTEGRITY on any mismatch. */
+ * CST_LIMIT_STORED). Returns CST_EINTEGRITY on any mismatch. */
 int cst_sealed_open(cst_buf *out, const unsigned char *key, const cst_sealed_view *v,
                     const char *path) __attribute__((warn_unused_result));
 

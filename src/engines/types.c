@@ -165,9 +165,11 @@ static int check_shape(const type_spec *t, const field_spec *f, const char *v)
 		return cst_fail(CST_EINVAL, "field '%s' of a %s credential must be a URL such as "
 		                            "postgres://user@host/db", f->name, t->name);
 	case PORT: {
-		char *end = NULL;
-		long port = strtol(v, &end, 10);
-		if (*v && *end == '\0' && port >= 1 && port <= 65535)
+		long port = 0;
+		size_t digits = strspn(v, "0123456789");
+		if (digits >= 1 && digits <= 5 && v[digits] == '\0')
+			port = strtol(v, NULL, 10);
+		if (port >= 1 && port <= 65535)
 			return CST_OK;
 		return cst_fail(CST_EINVAL, "field '%s' of a %s credential must be a port number "
 		                            "from 1 to 65535", f->name, t->name);
@@ -295,9 +297,14 @@ int cst_meta_key_looks_secret(const char *key)
 	size_t n = strlen(key);
 	size_t start = 0;
 	for (size_t i = 0; i <= n; i++) {
+		/* Word boundaries: a non-letter, "dbPassword" (lower then upper) and
+		 * "DBPassword" (the last capital of a run before a lower-case). */
 		int boundary = i == n || !isalpha((unsigned char)key[i]) ||
 		               (i > start && islower((unsigned char)key[i - 1]) &&
-		                isupper((unsigned char)key[i]));
+		                isupper((unsigned char)key[i])) ||
+		               (i > start && isupper((unsigned char)key[i - 1]) &&
+		                isupper((unsigned char)key[i]) && i + 1 < n &&
+		                islower((unsigned char)key[i + 1]));
 		if (!boundary)
 			continue;
 		size_t len = i - start;

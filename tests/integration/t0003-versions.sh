@@ -67,7 +67,7 @@ expect_status 0 custos meta app/x --set owner=team-ml --set ticket=SEC-1
 expect_status 0 custos meta app/x && expect_in "$OUT" "owner = team-ml"
 expect_status 0 custos meta app/x --unset ticket
 expect_status 0 custos meta app/x && expect_not_in "$OUT" "ticket"
-for k in password api_key dbPassword SECRET token private-key; do
+for k in password api_key dbPassword DBPassword APIToken SSHKey SECRET token private-key; do
 	expect_status 2 custos meta app/x --set "$k=v" && expect_in "$ERR" "looks like it holds a secret"
 done
 expect_status 0 custos meta app/x --set author=me --set keyboard=us
