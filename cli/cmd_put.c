@@ -33,7 +33,8 @@ static int add_field(cli_ctx *ctx, json_t *data, const char *arg, int *stdin_use
 	size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
 	char name[CST_LIMIT_FIELD_NAME + 1];
 	if (nlen == 0 || nlen > CST_LIMIT_FIELD_NAME)
-		return cli_usage(ctx, "bad field '%.64s': want FIELD, FIELD=-, FIELD=@FILE or FIELD=VALUE", arg);
+		return cli_usage(ctx, "a field argument has an empty or over-long name: want FIELD, "
+		                      "FIELD=-, FIELD=@FILE or FIELD=VALUE"); /* never echo: it may hold a value */
 	memcpy(name, arg, nlen);
 	name[nlen] = '\0';
 	if (json_object_get(data, name) != NULL)

@@ -36,6 +36,11 @@ expect_status 2 sh -c "echo '{\"a\":\"1\",\"a\":\"2\"}' | '$CUSTOS_BIN' put app/
 expect_in "$ERR" "duplicate"
 expect_status 2 sh -c "echo '[1]' | '$CUSTOS_BIN' put app/arr --json -"
 expect_status 2 sh -c "echo '{bad' | '$CUSTOS_BIN' put app/bad --json -"
+# Parse errors and bad arguments never echo what could be a secret value.
+expect_status 2 sh -c "echo '{\"k\": sk-LEAKCHECK123}' | '$CUSTOS_BIN' put app/bad --json -"
+expect_not_in "$ERR" "LEAKCHECK" "json error"
+expect_status 2 custos put app/bad =sk-LEAKCHECK456
+expect_not_in "$ERR" "LEAKCHECK" "field error"
 expect_status 2 custos put app/two a=1 a=2 && expect_in "$ERR" "given twice"
 
 # Inline values work but warn; no value and no terminal is a usage error.
