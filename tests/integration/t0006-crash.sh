@@ -14,22 +14,25 @@ for i in $(seq 1 "$rounds"); do
 	# A burst of writes in the background, killed after 0-30 ms. Odd
 	# writes create a new secret, even ones add a version to a shared
 	# one. A write is logged only once custos exited 0.
-	(
+	# The burst runs in its own process group (setsid) so one kill
+	# reaches every custos it started, even one still being exec'd.
+	setsid bash -c '
 		for j in 1 2 3 4 5 6 7 8; do
-			n="$i-$j"
+			n="$1-$j"
 			if [ $((j % 2)) = 1 ]; then key="crash/u/$n"; else key="crash/shared$((j / 2 % 2))"; fi
 			if echo "value-$n" | "$CUSTOS_BIN" put "$key" v=- >/dev/null 2>&1; then
-				echo "$key $n" >>"$T_DIR/acked"
+				echo "$key $n" >>"$2"
 			fi
-		done
-	) 2>/dev/null &
+		done' burst "$i" "$T_DIR/acked" 2>/dev/null &
 	burst=$!
 	sleep "0.0$((RANDOM % 30))"
-	pkill -KILL -P "$burst" custos 2>/dev/null
-	kill -KILL "$burst" 2>/dev/null
+	kill -KILL -- "-$burst" 2>/dev/null
 	wait "$burst" 2>/dev/null
+	# A group leader killed early may leave nothing to wait for; make sure
+	# no member of the group is still running before the next round.
+	while pgrep -g "$burst" >/dev/null 2>&1; do sleep 0.01; done
 done
-expect_eq "$(sqlite3 "$VAULT" 'PRAGMA integrity_check')" ok "integrity_check"
+expect_eq "$(sqlite3 -cmd '.timeout 5000' "$VAULT" 'PRAGMA integrity_check')" ok "integrity_check"
 T_CHECKS=$((T_CHECKS + 1))
 [ -s "$T_DIR/acked" ] || fail "no write was acknowledged in $rounds rounds"
 
