@@ -121,3 +121,15 @@ int cli_usage(const cli_ctx *ctx, const char *fmt, ...)
 	fprintf(stderr, " (see 'custos %s -h')\n", ctx->command);
 	return cst_exit_status(CST_EINVAL);
 }
+
+int cli_start(cli_ctx *ctx, cli_opt *opts, int argc, char **argv, const char *help, int *npos)
+{
+	int want_help;
+	if (cli_parse(opts, argc, argv, npos, &want_help) < 0)
+		return cli_usage(ctx, "%s", cst_errmsg());
+	if (want_help) {
+		fputs(help, stdout);
+		return 0;
+	}
+	return -1;
+}

@@ -36,6 +36,10 @@ typedef struct cli_opt {
  * arguments are moved to the front of argv and counted in *npos. "-h" and
  * "--help" set *help. Returns CST_OK or CST_EINVAL with a message. */
 int cli_parse(cli_opt *opts, int argc, char **argv, int *npos, int *help);
+/* The start of every command: parses argv against opts, prints help for
+ * -h. Returns an exit status when the command is done (0 after help, 2
+ * for a usage error), or -1 when it should go on. */
+int cli_start(cli_ctx *ctx, cli_opt *opts, int argc, char **argv, const char *help, int *npos);
 cli_opt *cli_find(cli_opt *opts, const char *name);
 const char *cli_value(cli_opt *opts, const char *name); /* last value or NULL */
 int cli_flag(cli_opt *opts, const char *name);          /* times given */

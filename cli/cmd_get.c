@@ -71,13 +71,9 @@ int cmd_get(cli_ctx *ctx, int argc, char **argv)
 	cli_opt opts[] = {{"version", 'v', 1, 0, {0}}, {"reveal", 'r', 0, 0, {0}},
 	                  {"field", 'f', 1, 0, {0}},   {"format", 0, 1, 0, {0}},
 	                  {0}};
-	int npos, want_help;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help) {
-		fputs(help, stdout);
-		return 0;
-	}
+	int npos, started;
+	if ((started = cli_start(ctx, opts, argc, argv, help, &npos)) >= 0)
+		return started;
 	if (npos != 1)
 		return cli_usage(ctx, npos ? "takes one NAME" : "missing NAME");
 	const char *format = cli_value(opts, "format"), *field = cli_value(opts, "field");

@@ -32,13 +32,9 @@ static int ask_twice(char **out, size_t *len)
 int cmd_init(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{"passphrase", 'p', 0, 0, {0}}, {0}};
-	int npos, want_help;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help) {
-		fputs(help, stdout);
-		return 0;
-	}
+	int npos, started;
+	if ((started = cli_start(ctx, opts, argc, argv, help, &npos)) >= 0)
+		return started;
 	if (npos > 0)
 		return cli_usage(ctx, "unexpected argument '%.64s'", argv[0]);
 	cst_open_opts o = {0};

@@ -74,13 +74,11 @@ static int status(cli_ctx *ctx)
 int cmd_key(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{0}};
-	int npos, want_help;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help || npos == 0) {
-		fputs(help, want_help ? stdout : stderr);
-		return want_help ? 0 : 2;
-	}
+	int npos, started;
+	if ((started = cli_start(ctx, opts, argc, argv, help, &npos)) >= 0)
+		return started;
+	if (npos == 0)
+		return cli_usage(ctx, "missing rotate, status or rewrap");
 	if (npos != 1)
 		return cli_usage(ctx, "takes one of rotate, status, rewrap");
 	if (strcmp(argv[0], "status") == 0)
@@ -104,14 +102,12 @@ int cmd_key(cli_ctx *ctx, int argc, char **argv)
 int cmd_rewrap(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{0}};
-	int npos, want_help;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help) {
-		fputs("usage: custos rewrap\n\nRe-seals every value sealed under an older key term "
-		      "with the newest term.\n", stdout);
-		return 0;
-	}
+	static const char rewrap_help[] =
+		"usage: custos rewrap\n\nRe-seals every value sealed under an older key term with the "
+		"newest term.\n";
+	int npos, started;
+	if ((started = cli_start(ctx, opts, argc, argv, rewrap_help, &npos)) >= 0)
+		return started;
 	if (npos)
 		return cli_usage(ctx, "takes no arguments");
 	return rewrap(ctx);

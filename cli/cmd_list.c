@@ -43,13 +43,9 @@ static int list_folder(cli_ctx *ctx, const char *folder, int recursive, int *pri
 int cmd_list(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{"recursive", 'r', 0, 0, {0}}, {0}};
-	int npos, want_help, printed = 0;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help) {
-		fputs(help, stdout);
-		return 0;
-	}
+	int npos, started, printed = 0;
+	if ((started = cli_start(ctx, opts, argc, argv, help, &npos)) >= 0)
+		return started;
 	if (npos > 1)
 		return cli_usage(ctx, "takes at most one PREFIX");
 	char folder[CST_LIMIT_NAME + 2] = "";

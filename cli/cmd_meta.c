@@ -110,13 +110,9 @@ int cmd_meta(cli_ctx *ctx, int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--cas-required") == 0)
 			argv[i] = "--cas-required=";
-	int npos, want_help, status;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help) {
-		fputs(help, stdout);
-		return 0;
-	}
+	int npos, started, status;
+	if ((started = cli_start(ctx, opts, argc, argv, help, &npos)) >= 0)
+		return started;
 	if (npos != 1)
 		return cli_usage(ctx, npos ? "takes one NAME" : "missing NAME");
 	char path[CST_LIMIT_NAME + 40];

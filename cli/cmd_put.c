@@ -88,13 +88,9 @@ static int read_json(cli_ctx *ctx, json_t **out, const char *src)
 int cmd_put(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{"type", 't', 1, 0, {0}}, {"cas", 0, 1, 0, {0}}, {"json", 0, 1, 0, {0}}, {0}};
-	int npos, want_help, stdin_used = 0, inline_used = 0, status = 0;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help) {
-		fputs(help, stdout);
-		return 0;
-	}
+	int npos, started, stdin_used = 0, inline_used = 0, status = 0;
+	if ((started = cli_start(ctx, opts, argc, argv, help, &npos)) >= 0)
+		return started;
 	if (npos < 1)
 		return cli_usage(ctx, "missing NAME");
 	const char *json_src = cli_value(opts, "json");

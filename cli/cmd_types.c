@@ -13,13 +13,9 @@ static const char help[] =
 int cmd_types(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{"format", 0, 1, 0, {0}}, {0}};
-	int npos, want_help;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help) {
-		fputs(help, stdout);
-		return 0;
-	}
+	int npos, started;
+	if ((started = cli_start(ctx, opts, argc, argv, help, &npos)) >= 0)
+		return started;
 	if (npos)
 		return cli_usage(ctx, "takes no arguments");
 	json_t *types = cst_types_json();

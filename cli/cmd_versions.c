@@ -12,14 +12,11 @@
 static int one_name(cli_ctx *ctx, cli_opt *opts, int argc, char **argv, const char *help,
                     char *path, size_t n, const char *kind, int *done)
 {
-	int npos, want_help;
+	int npos, started;
 	*done = 0;
-	if (cli_parse(opts, argc, argv, &npos, &want_help) < 0)
-		return cli_usage(ctx, "%s", cst_errmsg());
-	if (want_help) {
-		fputs(help, stdout);
+	if ((started = cli_start(ctx, opts, argc, argv, help, &npos)) >= 0) {
 		*done = 1;
-		return 0;
+		return started;
 	}
 	if (npos != 1)
 		return cli_usage(ctx, npos ? "takes one NAME" : "missing NAME");
