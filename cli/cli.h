@@ -88,5 +88,6 @@ int cmd_meta(cli_ctx *ctx, int argc, char **argv);
 int cmd_key(cli_ctx *ctx, int argc, char **argv);
 int cmd_rewrap(cli_ctx *ctx, int argc, char **argv);
 int cmd_types(cli_ctx *ctx, int argc, char **argv);
+int cmd_server(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -35,6 +35,7 @@ static const command commands[] = {
 	{"key", cmd_key, "data-key terms: rotate, status, rewrap"},
 	{"rewrap", cmd_rewrap, "re-seal every value under the newest key term"},
 	{"types", cmd_types, "list credential types and their fields"},
+	{"server", cmd_server, "serve the vault over Vault's HTTP API (custos server -h)"},
 };
 
 static void usage(FILE *f)

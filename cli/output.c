@@ -5,8 +5,9 @@
 #include "cli.h"
 
 /* "sk-…7f3a": the key's published prefix (up to its last '-' or '_' in
- * the first 8 bytes) and the last four characters. Short values show
- * nothing: four characters of an 8-character secret is half of it. */
+ * the first 8 bytes, and at most a quarter of the value) and its last four
+ * characters when the value has at least 16. Short values show nothing;
+ * a non-ASCII tail is not shown (it could be cut mid-character). */
 void cli_mask(char *out, size_t n, const char *value, size_t len)
 {
 	if (len < 12) {
@@ -14,10 +15,17 @@ void cli_mask(char *out, size_t n, const char *value, size_t len)
 		return;
 	}
 	size_t pre = 0;
-	for (size_t i = 0; i < 8 && i < len - 8; i++)
+	for (size_t i = 0; i < 8 && i < len / 4; i++)
 		if (value[i] == '-' || value[i] == '_')
 			pre = i + 1;
-	snprintf(out, n, "%.*s…%.4s", (int)pre, value, value + len - 4);
+	for (size_t i = 0; i < pre; i++)
+		if ((unsigned char)value[i] >= 0x80)
+			pre = 0;
+	int tail = len >= 16;
+	for (size_t i = len - 4; tail && i < len; i++)
+		if ((unsigned char)value[i] >= 0x80)
+			tail = 0;
+	snprintf(out, n, "%.*s…%.*s", (int)pre, value, tail ? 4 : 0, value + len - 4);
 }
 
 static size_t display_width(const char *s)

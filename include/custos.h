@@ -91,6 +91,8 @@ typedef struct cst_open_opts {
 #define CST_OPEN_BULK 0x2u     /* skip fsync per write (bulk loads, benches) */
 
 /* Opens an initialised vault and proves the master key against its canary.
+ * The first open (or init) sets jansson's allocator hooks for the whole
+ * process so that every freed JSON block is wiped (malloc/free otherwise).
  * Returns CST_ENOTFOUND (no vault or key), CST_EINTEGRITY (wrong key or
  * damaged vault), CST_EIO. */
 CST_WARN_UNUSED int cst_vault_open(cst_vault **out, const cst_open_opts *opts);

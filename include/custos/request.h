@@ -25,8 +25,12 @@ typedef enum cst_op {
 
 typedef void (*cst_progress_cb)(uint64_t done, uint64_t total, void *payload);
 
+/* cst_request.flags */
+#define CST_REQ_REMOTE 0x1u /* came over the network: authenticate the token, check policy */
+
 typedef struct cst_request {
 	cst_op op;
+	unsigned flags;          /* CST_REQ_* */
 	const char *path;        /* borrowed */
 	json_t *data;            /* borrowed; the body, or query parameters; may be NULL */
 	const char *token;       /* borrowed; NULL in local mode (the key holder is root) */
@@ -38,6 +42,7 @@ typedef struct cst_request {
 typedef struct cst_response {
 	json_t *data;     /* owned; NULL means no content (HTTP 204) */
 	json_t *warnings; /* owned array of strings, or NULL */
+	json_t *auth;     /* owned; a new token (Vault's "auth" object), or NULL */
 } cst_response;
 
 /* Routes a request through the mount table to its engine. On failure the
@@ -56,6 +61,40 @@ void cst_response_release(cst_response *resp);
 
 /* Creates a new vault. CST_ECONFLICT if the vault file exists. */
 CST_WARN_UNUSED int cst_vault_init(cst_vault **out, const cst_open_opts *opts, unsigned flags);
+
+/* Creates a vault whose master key is split into `shares` Shamir unseal
+ * keys, `threshold` of which rebuild it (Vault's layout: share bytes then
+ * the x coordinate). The shares (out_share_len bytes each) belong to the
+ * caller. The returned vault is unsealed. */
+CST_WARN_UNUSED int cst_vault_init_shamir(cst_vault **out, const cst_open_opts *opts,
+                                          unsigned shares, unsigned threshold,
+                                          unsigned char ***out_shares, size_t *out_share_len);
+
+/* Creates a root token (id: a chosen token string, or NULL for a random
+ * one; an existing token with that id is kept). *out_auth is Vault's auth
+ * object with "client_token". */
+CST_WARN_UNUSED int cst_vault_root_token(json_t **out_auth, cst_vault *vault, const char *id);
+
+/* Checks that token may do op on path (and holds sudo there when
+ * need_sudo): CST_OK, CST_EPERM, CST_ESEALED. */
+CST_WARN_UNUSED int cst_vault_authorize(cst_vault *vault, const char *token,
+                                        const char *client_addr, const char *path, cst_op op,
+                                        int need_sudo);
+
+/* Revokes expired tokens (the server calls this periodically). */
+CST_WARN_UNUSED int cst_vault_sweep(cst_vault *vault, uint64_t *out_revoked);
+
+/* Sealed-vault life cycle, for the server: attach opens storage and reads
+ * the seal record without a key; unseal proves a master key (32 bytes)
+ * and loads keys and mounts; seal forgets them. Requests to a sealed vault
+ * get CST_ESEALED. cst_vault_open is attach + key source + unseal. */
+CST_WARN_UNUSED int cst_vault_attach(cst_vault **out, const cst_open_opts *opts);
+CST_WARN_UNUSED int cst_vault_unseal(cst_vault *vault, const unsigned char *key,
+                                     const char *key_desc);
+void cst_vault_seal(cst_vault *vault);
+int cst_vault_sealed(cst_vault *vault);
+/* The plain seal record: {"source": "key"|"passphrase"|"shamir", ...}. */
+const json_t *cst_vault_seal_record(cst_vault *vault);
 
 /* Describes where the vault and its key come from: {"path", "backend",
  * "key_source"}; owned by the caller. */

@@ -13,7 +13,8 @@ void cst_response_release(cst_response *resp)
 {
 	json_decref(resp->data);
 	json_decref(resp->warnings);
-	resp->data = resp->warnings = NULL;
+	json_decref(resp->auth);
+	resp->data = resp->warnings = resp->auth = NULL;
 }
 
 void cst_secret_free(char *value)

@@ -181,6 +181,23 @@ done:
 	return rc;
 }
 
+int cst_barrier_get_json(cst_barrier *b, const char *key, json_t **out, uint64_t *out_rev)
+{
+	cst_buf raw = CST_BUF_INIT;
+	*out = NULL;
+	int rc = cst_barrier_get(b, key, &raw, out_rev);
+	if (rc == CST_OK) {
+		*out = json_loadb(raw.ptr, raw.len, 0, NULL);
+		if (!json_is_object(*out)) {
+			json_decref(*out);
+			*out = NULL;
+			rc = cst_fail(CST_EINTEGRITY, "stored value at %.200s is not a JSON object", key);
+		}
+	}
+	cst_buf_release(&raw);
+	return rc;
+}
+
 /* Reserves a block of at least `need` seals under the active term
  * (rotating first when the term would pass its limit) and seals the updated
  * keyring into ring. Called with the lock held; the caller writes ring in
@@ -291,18 +308,24 @@ int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
 int cst_barrier_rotate(cst_barrier *b)
 {
 	cst_buf ring = CST_BUF_INIT;
-	int64_t rev = 0;
+	int rc = CST_ECONFLICT;
 	pthread_mutex_lock(&b->lock);
-	int rc = load_keyring(b, &rev);
-	if (rc == CST_OK && (rc = cst_keyring_rotate(b->kr)) == CST_OK &&
-	    (rc = seal_keyring(b, &ring)) == CST_OK) {
-		cst_storage_op op = {CST_STORAGE_PUT, CST_PATH_KEYRING, (unsigned char *)ring.ptr,
-		                     ring.len, rev};
-		rc = cst_storage_batch(b->st, &op, 1);
+	/* Writers reserving seals race with us on the keyring's revision:
+	 * reload and try again, as a batch does. */
+	for (int tries = 0; rc == CST_ECONFLICT && tries < CST_LIMIT_CAS_RETRIES; tries++) {
+		int64_t rev = 0;
+		rc = load_keyring(b, &rev);
+		if (rc == CST_OK && (rc = cst_keyring_rotate(b->kr)) == CST_OK &&
+		    (rc = seal_keyring(b, &ring)) == CST_OK) {
+			cst_storage_op op = {CST_STORAGE_PUT, CST_PATH_KEYRING, (unsigned char *)ring.ptr,
+			                     ring.len, rev};
+			rc = cst_storage_batch(b->st, &op, 1);
+		}
 	}
-	int lrc = load_keyring(b, NULL);
 	if (rc == CST_OK)
-		rc = lrc;
+		rc = load_keyring(b, NULL);
+	else if (load_keyring(b, NULL) < 0) /* back to what is stored; keep rc's message */
+		cst_fail(rc, "key rotation failed and the keyring could not be reloaded");
 	b->budget = 0; /* the next write reserves under the new term */
 	pthread_mutex_unlock(&b->lock);
 	cst_buf_release(&ring);

@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "crypto/keyring.h"
 #include "custos/storage.h"
 #include "util/buf.h"
@@ -50,6 +52,11 @@ void cst_barrier_release(cst_barrier *b);
 
 /* Reads and opens one value into out. CST_ENOTFOUND, CST_EINTEGRITY. */
 int cst_barrier_get(cst_barrier *b, const char *key, cst_buf *out, uint64_t *out_rev)
+	__attribute__((warn_unused_result));
+
+/* Reads and opens a value holding a JSON object. CST_ENOTFOUND,
+ * CST_EINTEGRITY (also for a value that is not a JSON object). */
+int cst_barrier_get_json(cst_barrier *b, const char *key, json_t **out, uint64_t *out_rev)
 	__attribute__((warn_unused_result));
 
 /* Seals and applies the ops atomically. CST_ECONFLICT on a revision race. */

@@ -168,6 +168,9 @@ int cst_keysource_load(cst_keysource *out, const cst_open_opts *opts, const json
 	const char *source = json_string_value(json_object_get(seal, "source"));
 	if (source != NULL && strcmp(source, "key") == 0)
 		return load_raw_key(out, opts);
+	if (source != NULL && strcmp(source, "shamir") == 0)
+		return cst_fail(CST_ESEALED, "vault is sealed by Shamir unseal keys: start 'custos "
+		                             "server' and unseal it with 'custos operator unseal'");
 	if (source == NULL || strcmp(source, "passphrase") != 0)
 		return cst_fail(CST_EINTEGRITY, "vault seal record names an unknown key source");
 	json_t *kdf = json_object_get(seal, "kdf");

@@ -19,5 +19,6 @@
 #define CST_LIMIT_PASSPHRASE 4096            /* passphrase bytes */
 #define CST_LIMIT_FILE (16 * 1024 * 1024)    /* files read whole (key, json, @file) */
 #define CST_LIMIT_CAS_RETRIES 16             /* optimistic write retries on a race */
+#define CST_LIMIT_MAX_DURATION (100LL * 365 * 86400) /* longest duration setting, seconds */
 
 #endif

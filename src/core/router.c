@@ -8,10 +8,14 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/policy.h"
+#include "core/tokens.h"
 #include "crypto/rand.h"
 #include "util/mem.h"
 
+/* Built-in mounts, always present (as in Vault). */
 static const cst_mount sys_mount = {"sys/", "system", "sys/", NULL};
+static const cst_mount token_mount = {"auth/token/", "token", "sys/token/", NULL};
 
 json_t *cst_router_default_mounts(void)
 {
@@ -89,8 +93,10 @@ static const cst_mount *find_mount(const cst_router *r, const char *path)
 {
 	const cst_mount *best = NULL;
 	size_t best_len = 0;
-	if (strncmp(path, sys_mount.path, strlen(sys_mount.path)) == 0)
-		return &sys_mount;
+	static const cst_mount *const builtin[] = {&sys_mount, &token_mount};
+	for (size_t i = 0; i < 2; i++)
+		if (strncmp(path, builtin[i]->path, strlen(builtin[i]->path)) == 0)
+			return builtin[i];
 	for (size_t i = 0; i < r->count; i++) {
 		size_t n = strlen(r->mounts[i].path);
 		if (n > best_len && strncmp(path, r->mounts[i].path, n) == 0) {
@@ -114,6 +120,50 @@ static const cst_route *find_route(const cst_engine *e, const char *rest, const 
 	return NULL;
 }
 
+/* The capability an operation needs. */
+static unsigned needed_cap(cst_op op)
+{
+	switch (op) {
+	case CST_OP_READ: return CST_CAP_READ;
+	case CST_OP_LIST: return CST_CAP_LIST;
+	case CST_OP_CREATE: return CST_CAP_CREATE;
+	case CST_OP_UPDATE: return CST_CAP_UPDATE;
+	case CST_OP_PATCH: return CST_CAP_PATCH;
+	case CST_OP_DELETE: return CST_CAP_DELETE;
+	}
+	return CST_CAP_DENY;
+}
+
+/* Checks the caller's policies for op on the request path; sets
+ * ctx->privileged when the token is root or holds sudo there. */
+static int authorize(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt, cst_op op,
+                     const char *path)
+{
+	cst_acl *acl = NULL;
+	int rc = cst_acl_build(&acl, v, json_object_get(ctx->caller->entry, "policies"));
+	if (rc < 0)
+		return rc;
+	unsigned caps = cst_acl_capabilities(acl, path, op == CST_OP_LIST);
+	cst_acl_free(acl);
+	ctx->privileged = ctx->caller->root || (caps & CST_CAP_SUDO);
+	if (!(caps & needed_cap(op)) || (rt->root_protected && !ctx->privileged))
+		return cst_fail(CST_EPERM, "permission denied");
+	return CST_OK;
+}
+
+int cst_router_authorize(cst_vault *v, const char *token, const char *client_addr,
+                         const char *path, cst_op op, int need_sudo)
+{
+	cst_caller caller = {{0}, NULL, 0};
+	cst_route rt = {path, 1, 0, NULL, NULL, need_sudo, 0};
+	cst_engine_ctx ctx = {v, NULL, "", "", "", &caller, 0};
+	int rc = cst_token_authenticate(&caller, v, token, client_addr);
+	if (rc == CST_OK)
+		rc = authorize(v, &ctx, &rt, op, path);
+	cst_caller_release(&caller);
+	return rc;
+}
+
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
                         cst_response *resp)
 {
@@ -121,15 +171,40 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 	cst_error_clear();
 	if (req->path == NULL || req->path[0] == '/')
 		return cst_fail(CST_EINVAL, "request path must be relative (secret/data/NAME)");
+	if (req->op < CST_OP_READ || req->op > CST_OP_DELETE)
+		return cst_fail(CST_EINVAL, "unknown operation");
+	int remote = (req->flags & CST_REQ_REMOTE) != 0;
+	cst_caller caller = {{0}, NULL, 0};
+	int rc;
+	/* Authenticate before routing, so an unknown path tells an
+	 * unauthenticated client nothing (Vault answers 403 there too). */
+	if (remote && (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr)) < 0)
+		return rc;
 	const cst_mount *m = find_mount(r, req->path);
-	const cst_engine *e = m == &sys_mount ? cst_engine_find("system") : (m ? m->engine : NULL);
+	const cst_engine *e = m ? (m->engine ? m->engine : cst_engine_find(m->type)) : NULL;
 	const char *tail = NULL;
 	const cst_route *rt = e ? find_route(e, req->path + strlen(m->path), &tail) : NULL;
+	cst_engine_ctx ctx = {v, b, m ? m->path : "", m ? m->prefix : "", tail,
+	                      remote ? &caller : NULL, !remote};
+	cst_request routed = *req;
 	if (rt == NULL)
-		return cst_fail(CST_ENOTFOUND, "no handler for route \"%.200s\". route entry not found.",
-		                req->path);
-	if (!(rt->ops & CST_OPS(req->op)))
-		return cst_fail(CST_EUNSUPPORTED, "unsupported operation on %.200s", req->path);
-	cst_engine_ctx ctx = {v, b, m->path, m->prefix, tail};
-	return rt->handler(&ctx, req, resp);
+		rc = cst_fail(CST_ENOTFOUND, "no handler for route \"%.200s\". route entry not found.",
+		              req->path);
+	else if (!(rt->ops & CST_OPS(req->op)))
+		rc = cst_fail(CST_EUNSUPPORTED, "unsupported operation on %.200s", req->path);
+	else
+		rc = CST_OK;
+	/* POST/PUT arrive as update; the existence check makes a write to a
+	 * new entry a create, as Vault's ACLs expect. */
+	if (rc == CST_OK && rt->exists && (req->op == CST_OP_UPDATE || req->op == CST_OP_CREATE)) {
+		int exists = 0;
+		if ((rc = rt->exists(&ctx, &exists)) == CST_OK)
+			routed.op = exists ? CST_OP_UPDATE : CST_OP_CREATE;
+	}
+	if (rc == CST_OK && remote)
+		rc = authorize(v, &ctx, rt, routed.op, req->path);
+	if (rc == CST_OK)
+		rc = rt->handler(&ctx, &routed, resp);
+	cst_caller_release(&caller);
+	return rc;
 }

@@ -12,6 +12,7 @@
 #define CST_PATH_MOUNTS "core/mounts"
 
 typedef struct cst_engine cst_engine;
+typedef struct cst_caller cst_caller;
 
 /* What a handler gets: the vault's barrier, its mount, and the part of the
  * request path after the route's prefix. */
@@ -21,6 +22,8 @@ typedef struct cst_engine_ctx {
 	const char *mount_path;     /* "secret/" */
 	const char *storage_prefix; /* "logical/<uuid>/" */
 	const char *rest;           /* path after the route prefix: the secret name */
+	const cst_caller *caller;   /* the authenticated token; NULL in local mode */
+	int privileged;             /* root, local, or sudo on this path */
 } cst_engine_ctx;
 
 typedef int (*cst_handler)(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
@@ -34,6 +37,11 @@ typedef struct cst_route {
 	int exact;
 	unsigned ops; /* CST_OPS(CST_OP_READ) | ... */
 	cst_handler handler;
+	/* Optional existence check: a write to a path that exists is an
+	 * update, else a create (they need different capabilities). */
+	int (*exists)(cst_engine_ctx *ctx, int *out);
+	int root_protected; /* needs sudo besides the normal capability */
+	int unauthenticated; /* reachable without a token (lookup of wrapping...) */
 } cst_route;
 
 struct cst_engine {
@@ -65,6 +73,12 @@ void cst_router_release(cst_router *r);
 
 /* The initial mount table of a new vault: secret/ as KV v2. Owned. */
 json_t *cst_router_default_mounts(void);
+
+/* Authenticates token and checks op on path against its policies (the
+ * server's seal endpoint, outside the router's paths). */
+int cst_router_authorize(cst_vault *v, const char *token, const char *client_addr,
+                         const char *path, cst_op op, int need_sudo)
+	__attribute__((warn_unused_result));
 
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
                         cst_response *resp) __attribute__((warn_unused_result));

@@ -2,6 +2,8 @@
 #ifndef CST_VAULT_H
 #define CST_VAULT_H
 
+#include <pthread.h>
+
 #include "core/barrier.h"
 #include "core/router.h"
 #include "custos.h"
@@ -14,6 +16,14 @@ struct cst_vault {
 	char backend[16];
 	char key_source[320];
 	unsigned flags;
+	/* HMAC key for token ids, loaded (or made) on first use. */
+	unsigned char token_salt[32];
+	int token_salt_loaded;
+	pthread_mutex_t salt_lock;
+	/* Seal state: requests hold it shared, seal/unseal exclusively. */
+	pthread_rwlock_t state;
+	int unsealed;
+	json_t *seal_record; /* owned: core/seal, read at attach */
 };
 
 #endif

@@ -45,7 +45,7 @@ int cst_aead_seal(unsigned char *out_ct, unsigned char *out_tag, const unsigned 
 		return rc;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0;
-	rc = cst_fail(CST_ERROR, "aead: encryption failed");
+	rc = CST_ERROR; /* the message is set below, only if it fails */
 	if (ctx == NULL || EVP_EncryptInit_ex2(ctx, gcm, key, nonce, NULL) != 1)
 		goto done;
 	if (aad_len && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
@@ -58,6 +58,8 @@ int cst_aead_seal(unsigned char *out_ct, unsigned char *out_tag, const unsigned 
 		goto done;
 	rc = CST_OK;
 done:
+	if (rc < 0)
+		cst_fail(rc, "aead: encryption failed");
 	EVP_CIPHER_CTX_free(ctx);
 	return rc;
 }
@@ -73,7 +75,7 @@ int cst_aead_open(unsigned char *out_pt, const unsigned char *key, const unsigne
 		return cst_fail(CST_EINTEGRITY, "aead: tag must be %d bytes", CST_AEAD_TAG_LEN);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0;
-	rc = cst_fail(CST_ERROR, "aead: decryption failed");
+	rc = CST_ERROR; /* the message is set below, only if it fails */
 	if (ctx == NULL || EVP_DecryptInit_ex2(ctx, gcm, key, nonce, NULL) != 1)
 		goto done;
 	if (aad_len && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
@@ -89,6 +91,8 @@ int cst_aead_open(unsigned char *out_pt, const unsigned char *key, const unsigne
 	}
 	rc = CST_OK;
 done:
+	if (rc == CST_ERROR)
+		cst_fail(rc, "aead: decryption failed");
 	if (rc < 0)
 		cst_wipe(out_pt, ct_len);
 	EVP_CIPHER_CTX_free(ctx);

@@ -11,6 +11,7 @@
 #include "core/limits.h"
 #include "core/names.h"
 #include "engines/types.h"
+#include "util/mem.h"
 #include "util/timefmt.h"
 
 int kv_meta_key(char *out, const cst_engine_ctx *ctx, const char *name)
@@ -259,8 +260,6 @@ static int data_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 		goto done;
 	}
 	json_t *summary = kv_version_summary(rec.meta, version);
-	json_object_del(summary, "custom_metadata");
-	json_object_set(summary, "custom_metadata", json_object_get(rec.meta, "custom_metadata"));
 	if (version_gone(info, cst_now_ns())) {
 		resp->data = json_pack("{s:n, s:o}", "data", "metadata", summary);
 		rc = cst_fail(CST_ENOTFOUND, "version %llu of %.200s is %s", (unsigned long long)version,
@@ -270,9 +269,20 @@ static int data_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 	}
 	if ((rc = kv_version_key(key, ctx, ctx->rest, version)) == CST_OK)
 		rc = cst_barrier_get(ctx->barrier, key, &raw, NULL);
-	if (rc == CST_ENOTFOUND)
-		rc = cst_fail(CST_EINTEGRITY, "version %llu of %.200s is missing from storage",
-		              (unsigned long long)version, ctx->rest);
+	if (rc == CST_ENOTFOUND) {
+		/* Trimmed, destroyed or deleted by a writer since we read the
+		 * metadata: then it is simply gone. Only a version missing under
+		 * unchanged metadata means the store lost data. */
+		kv_record again;
+		int moved = kv_load(&again, ctx, ctx->rest) == CST_OK && again.rev != rec.rev;
+		kv_record_release(&again);
+		rc = moved ? cst_fail(CST_ENOTFOUND, "version %llu of %.200s no longer exists",
+		                      (unsigned long long)version, ctx->rest)
+		           : cst_fail(CST_EINTEGRITY, "version %llu of %.200s is missing from storage",
+		                      (unsigned long long)version, ctx->rest);
+		json_decref(summary);
+		goto done;
+	}
 	json_t *data = rc == CST_OK ? json_loadb(raw.ptr, raw.len, 0, NULL) : NULL;
 	if (rc == CST_OK && !json_is_object(data))
 		rc = cst_fail(CST_EINTEGRITY, "version %llu of %.200s is damaged",
@@ -371,7 +381,7 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 	if (text == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
 	if (strlen(text) > CST_LIMIT_VALUE) {
-		free(text);
+		cst_free_wiped(text);
 		return cst_fail(CST_ENOMEM, "secret data larger than %d bytes", CST_LIMIT_VALUE);
 	}
 	uint64_t version = current + 1;
@@ -379,6 +389,8 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 	int64_t cfg_dva = kv_int(config, "delete_version_after");
 	if (cfg_dva > 0 && (dva <= 0 || cfg_dva < dva))
 		dva = cfg_dva;
+	if (dva > CST_LIMIT_MAX_DURATION) /* stored before the limit: clamp, never overflow */
+		dva = CST_LIMIT_MAX_DURATION;
 	char vk[24];
 	snprintf(vk, sizeof(vk), "%llu", (unsigned long long)version);
 	json_object_set_new(json_object_get(meta, "versions"), vk,
@@ -395,7 +407,7 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 		rc = trim_ops(ctx, meta, config, keys, ops, &n_ops, TRIM_BATCH + 1);
 	if (rc == CST_OK)
 		rc = kv_save(ctx, ctx->rest, rec, ops, n_ops);
-	free(text);
+	cst_free_wiped(text); /* the secret's plaintext */
 	if (rc == CST_OK)
 		resp->data = kv_version_summary(meta, version);
 	return rc;
@@ -572,6 +584,24 @@ static int types_read(cst_engine_ctx *ctx, const cst_request *req, cst_response 
 	return resp->data ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
 }
 
+/* The existence check for data/ and metadata/: does the secret exist? */
+static int secret_exists(cst_engine_ctx *ctx, int *out)
+{
+	char key[CST_LIMIT_STORAGE_KEY + 1];
+	cst_buf raw = CST_BUF_INIT;
+	*out = 0;
+	if (cst_name_check(ctx->rest, strlen(ctx->rest)) < 0 || kv_meta_key(key, ctx, ctx->rest) < 0)
+		return CST_OK; /* the handler reports the bad name */
+	int rc = cst_barrier_get(ctx->barrier, key, &raw, NULL);
+	cst_buf_release(&raw);
+	if (rc == CST_ENOTFOUND) {
+		cst_error_clear();
+		return CST_OK;
+	}
+	*out = rc == CST_OK;
+	return rc;
+}
+
 #define RD CST_OPS(CST_OP_READ)
 #define WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
 
@@ -595,16 +625,17 @@ static int config_route(cst_engine_ctx *ctx, const cst_request *req, cst_respons
 }
 
 static const cst_route kv_routes[] = {
-	{"data/", 0, RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE), data_route},
+	{"data/", 0, RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE), data_route,
+	 secret_exists, 0, 0},
 	{"metadata/", 0,
 	 RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST),
-	 kv_metadata_route},
-	{"metadata", 1, CST_OPS(CST_OP_LIST), kv_metadata_route},
-	{"delete/", 0, WR, kv_delete_versions},
-	{"undelete/", 0, WR, kv_undelete_versions},
-	{"destroy/", 0, WR, kv_destroy_versions},
-	{"config", 1, RD | WR, config_route},
-	{"types", 1, RD, types_read},
+	 kv_metadata_route, secret_exists, 0, 0},
+	{"metadata", 1, CST_OPS(CST_OP_LIST), kv_metadata_route, NULL, 0, 0},
+	{"delete/", 0, WR, kv_delete_versions, NULL, 0, 0},
+	{"undelete/", 0, WR, kv_undelete_versions, NULL, 0, 0},
+	{"destroy/", 0, WR, kv_destroy_versions, NULL, 0, 0},
+	{"config", 1, RD | WR, config_route, NULL, 0, 0},
+	{"types", 1, RD, types_read, NULL, 0, 0},
 };
 
 const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0])};

@@ -67,6 +67,8 @@ static int apply_settings(json_t *target, const json_t *data)
 		else if (!json_is_string(v) ||
 		         cst_duration_parse(&secs, json_string_value(v)) < 0)
 			return cst_fail(CST_EINVAL, "delete_version_after must be a duration such as 720h");
+		if (secs > CST_LIMIT_MAX_DURATION)
+			return cst_fail(CST_EINVAL, "delete_version_after may be at most 100 years");
 		json_object_set_new(target, "delete_version_after", json_integer(secs < 0 ? 0 : secs));
 	}
 	return CST_OK;
@@ -232,26 +234,30 @@ static int change_delete_all(cst_engine_ctx *ctx, kv_record *rec, const cst_requ
 		return cst_fail(CST_EINVAL, "name too long");
 	int rc = kv_meta_key(key, ctx, ctx->rest);
 	cst_storage_keys page = {0};
-	/* Versions first, metadata last: a crash in between leaves a record
-	 * whose versions are gone, which a repeated delete finishes. */
-	while (rc == CST_OK) {
-		rc = cst_storage_list(ctx->barrier->st, prefix, NULL, CST_LIMIT_LIST_PAGE, &page);
-		if (rc < 0 || page.count == 0)
+	/* Every version key and the metadata go in one batch (a secret keeps
+	 * at most CST_LIMIT_VERSIONS_KEPT versions), so no reader ever sees
+	 * metadata whose versions are gone. A store holding more (left over
+	 * from a crash of an older build) is cleared page by page first. */
+	for (;;) {
+		if (rc == CST_OK)
+			rc = cst_storage_list(ctx->barrier->st, prefix, NULL, CST_LIMIT_LIST_PAGE + 1, &page);
+		if (rc < 0)
 			break;
-		cst_barrier_op *ops = calloc(page.count, sizeof(*ops));
+		int last = page.count <= CST_LIMIT_LIST_PAGE;
+		size_t n_ops = page.count + (size_t)last;
+		cst_barrier_op *ops = calloc(n_ops ? n_ops : 1, sizeof(*ops));
 		if (ops == NULL)
 			rc = cst_fail(CST_ENOMEM, "out of memory");
 		for (size_t i = 0; ops && i < page.count; i++)
 			ops[i] = (cst_barrier_op){CST_STORAGE_DELETE, page.keys[i], NULL, 0, CST_REV_ANY};
+		if (ops && last)
+			ops[page.count] = (cst_barrier_op){CST_STORAGE_DELETE, key, NULL, 0, (int64_t)rec->rev};
 		if (rc == CST_OK)
-			rc = cst_barrier_batch(ctx->barrier, ops, page.count);
+			rc = cst_barrier_batch(ctx->barrier, ops, n_ops);
 		free(ops);
 		cst_storage_keys_release(&page);
-	}
-	cst_storage_keys_release(&page);
-	if (rc == CST_OK) {
-		cst_barrier_op op = {CST_STORAGE_DELETE, key, NULL, 0, (int64_t)rec->rev};
-		rc = cst_barrier_batch(ctx->barrier, &op, 1);
+		if (last || rc < 0)
+			break;
 	}
 	return rc;
 }

@@ -6,10 +6,12 @@
 
 extern const cst_engine cst_engine_kv;
 extern const cst_engine cst_engine_sys;
+extern const cst_engine cst_engine_token;
 
 static const cst_engine *const engines[] = {
 	&cst_engine_kv,
 	&cst_engine_sys,
+	&cst_engine_token,
 };
 
 const cst_engine *cst_engine_find(const char *type)

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/policy.h"
+#include "core/tokens.h"
 #include "core/vault.h"
 #include "storage/storage.h"
 #include "util/timefmt.h"
@@ -103,15 +105,127 @@ static int mounts(cst_engine_ctx *ctx, const cst_request *req, cst_response *res
 	return CST_OK;
 }
 
+/* --- policies: sys/policy (legacy) and sys/policies/acl ------------------ */
+
+static int policy_name_arg(char *out, size_t n, cst_engine_ctx *ctx, json_t **warnings)
+{
+	int changed = 0;
+	int rc = cst_policy_name(out, n, ctx->rest, &changed);
+	if (rc == CST_OK && changed)
+		*warnings = json_pack("[s]", "policy name was converted to lower case");
+	return rc;
+}
+
+static int policy_list(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
+{
+	json_t *names = NULL;
+	int legacy = strncmp(req->path, "sys/policy", 10) == 0 && req->path[10] != 'i';
+	int rc = cst_policy_list(&names, ctx->vault);
+	if (rc == CST_OK && legacy)
+		resp->data = json_pack("{s:O, s:O}", "keys", names, "policies", names);
+	else if (rc == CST_OK)
+		resp->data = json_pack("{s:O}", "keys", names);
+	json_decref(names);
+	return rc;
+}
+
+static int policy_route(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
+{
+	char name[160];
+	int legacy = strncmp(req->path, "sys/policy/", 11) == 0;
+	if (ctx->rest[0] == '\0')
+		return policy_list(ctx, req, resp);
+	int rc = policy_name_arg(name, sizeof(name), ctx, &resp->warnings);
+	if (rc < 0)
+		return rc;
+	switch (req->op) {
+	case CST_OP_READ: {
+		json_t *p = NULL;
+		if ((rc = cst_policy_get(&p, ctx->vault, name)) == CST_OK) {
+			if (legacy) /* the legacy API calls the text "rules" */
+				json_object_set(p, "rules", json_object_get(p, "policy"));
+			resp->data = p;
+		}
+		return rc;
+	}
+	case CST_OP_CREATE:
+	case CST_OP_UPDATE: {
+		const char *text = json_string_value(json_object_get(req->data, "policy"));
+		if (text == NULL && legacy &&
+		    (text = json_string_value(json_object_get(req->data, "rules"))) != NULL) {
+			if (resp->warnings == NULL)
+				resp->warnings = json_array();
+			json_array_append_new(resp->warnings,
+			                      json_string("'rules' is deprecated, please use 'policy' instead"));
+		}
+		return cst_policy_put(ctx->vault, name, text);
+	}
+	case CST_OP_DELETE: return cst_policy_delete(ctx->vault, name);
+	case CST_OP_LIST: return policy_list(ctx, req, resp);
+	case CST_OP_PATCH: break;
+	}
+	return cst_fail(CST_EUNSUPPORTED, "unsupported operation");
+}
+
+/* sys/capabilities-self: what the caller's token may do on paths. */
+static int capabilities_self(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
+{
+	json_t *paths = json_object_get(req->data, "paths");
+	json_t *one = json_object_get(req->data, "path");
+	json_t *list = json_array();
+	if (json_is_array(paths))
+		json_array_extend(list, paths);
+	else if (json_is_string(paths))
+		json_array_append(list, paths);
+	if (json_is_string(one))
+		json_array_append(list, one);
+	if (json_array_size(list) == 0) {
+		json_decref(list);
+		return cst_fail(CST_EINVAL, "missing paths");
+	}
+	cst_acl *acl = NULL;
+	json_t *policies = ctx->caller ? json_object_get(ctx->caller->entry, "policies")
+	                               : json_pack("[s]", "root");
+	int rc = cst_acl_build(&acl, ctx->vault, policies);
+	if (ctx->caller == NULL)
+		json_decref(policies);
+	json_t *out = json_object();
+	size_t i;
+	json_t *p;
+	json_array_foreach(list, i, p) {
+		if (rc < 0 || !json_is_string(p))
+			break;
+		unsigned caps = cst_acl_capabilities(acl, json_string_value(p), 0);
+		json_t *names = caps ? cst_caps_json(caps) : json_pack("[s]", "deny");
+		if (json_array_size(list) == 1)
+			json_object_set(out, "capabilities", names);
+		json_object_set_new(out, json_string_value(p), names);
+	}
+	cst_acl_free(acl);
+	json_decref(list);
+	if (rc == CST_OK)
+		resp->data = out;
+	else
+		json_decref(out);
+	return rc;
+}
+
 #define RD CST_OPS(CST_OP_READ)
 #define WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
 
+#define POLICY_OPS (RD | WR | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST))
+
 static const cst_route sys_routes[] = {
-	{"key-status", 1, RD, key_status},
-	{"rotate", 1, WR, rotate},
-	{"rewrap", 1, WR, rewrap},
-	{"vault-status", 1, RD, vault_status},
-	{"mounts", 1, RD, mounts},
+	{"key-status", 1, RD, key_status, NULL, 0, 0},
+	{"rotate", 1, WR, rotate, NULL, 1, 0},
+	{"rewrap", 1, WR, rewrap, NULL, 1, 0},
+	{"vault-status", 1, RD, vault_status, NULL, 0, 0},
+	{"mounts", 1, RD, mounts, NULL, 0, 0},
+	{"policies/acl/", 0, POLICY_OPS, policy_route, NULL, 0, 0},
+	{"policies/acl", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0},
+	{"policy/", 0, POLICY_OPS, policy_route, NULL, 0, 0},
+	{"policy", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0},
+	{"capabilities-self", 1, WR, capabilities_self, NULL, 0, 0},
 };
 
 const cst_engine cst_engine_sys = {1, "system", sys_routes, sizeof(sys_routes) / sizeof(sys_routes[0])};

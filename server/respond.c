@@ -1,0 +1,70 @@
+/* respond.c - Vault's response shapes: the success envelope, top-level
+ * data injection on legacy sys routes, and {"errors": [...]} bodies. */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/rand.h"
+#include "server.h"
+
+static json_t *request_id(void)
+{
+	unsigned char r[16];
+	char id[40];
+	if (cst_rand_bytes(r, sizeof(r)) < 0)
+		memset(r, 0, sizeof(r));
+	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40); /* a version 4 UUID */
+	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+	snprintf(id, sizeof(id),
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
+	         r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+	         r[15]);
+	return json_string(id);
+}
+
+/* Legacy routes whose data keys Vault also copies to the top level. */
+static int injects_data(const char *path)
+{
+	static const char *const exact[] = {"sys/audit", "sys/audit/", "sys/auth", "sys/mounts",
+	                                    "sys/mounts/", "sys/policy", "sys/policy/",
+	                                    "sys/key-status", "sys/rotate", "sys/wrapping/wrap"};
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (strcmp(path, exact[i]) == 0)
+			return 1;
+	return strncmp(path, "sys/audit-hash/", 15) == 0 || strncmp(path, "sys/capabilities", 16) == 0;
+}
+
+json_t *server_envelope(const cst_response *resp, const char *path)
+{
+	json_t *env = json_pack("{s:o, s:s, s:b, s:i, s:O, s:n, s:O, s:O}", "request_id",
+	                        request_id(), "lease_id", "", "renewable", 0, "lease_duration", 0,
+	                        "data", resp->data ? resp->data : json_null(), "wrap_info",
+	                        "warnings", resp->warnings ? resp->warnings : json_null(), "auth",
+	                        resp->auth ? resp->auth : json_null());
+	if (env && json_is_object(resp->data) && injects_data(path)) {
+		const char *k;
+		json_t *v;
+		json_object_foreach(resp->data, k, v)
+			if (json_object_get(env, k) == NULL)
+				json_object_set(env, k, v);
+	}
+	return env;
+}
+
+json_t *server_error_body(int rc, int *status)
+{
+	const char *msg = cst_errmsg();
+	*status = cst_http_status(rc);
+	if (rc == CST_ENOTFOUND) /* Vault's plain 404: no message */
+		return json_pack("{s:[]}", "errors");
+	if (rc == CST_EPERM) {
+		/* Vault's exact multierror text, which clients match on. */
+		char text[600];
+		snprintf(text, sizeof(text), "1 error occurred:\n\t* permission denied\n\n");
+		if (strstr(msg, "bad token") != NULL)
+			snprintf(text, sizeof(text), "bad token");
+		return json_pack("{s:[s]}", "errors", text);
+	}
+	if (rc == CST_ECONFLICT)
+		*status = 400;
+	return json_pack("{s:[s]}", "errors", msg && *msg ? msg : cst_strerror(rc));
+}

@@ -1,0 +1,148 @@
+"""hvac 0.11.2 (Debian python3-hvac), unmodified, against custos server.
+
+Run by tests/compat/run.sh with VAULT_ADDR pointing at a fresh server
+started with --config (uninitialised). Covers: initialise + unseal, KV v2
+full cycle, tokens, policies with a denied read, health.
+"""
+import os
+import sys
+
+import hvac
+from hvac import exceptions
+
+addr = os.environ["VAULT_ADDR"]
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        print("FAIL:", what)
+        sys.exit(1)
+
+
+def raises(exc, fn, what):
+    try:
+        fn()
+    except exc:
+        check(True, what)
+        return
+    except Exception as e:  # noqa: BLE001
+        check(False, "%s: raised %r, want %s" % (what, e, exc.__name__))
+    check(False, "%s: no exception, want %s" % (what, exc.__name__))
+
+
+client = hvac.Client(url=addr)
+
+# -- initialise and unseal -------------------------------------------------
+check(client.sys.is_initialized() is False, "not initialised at first")
+init = client.sys.initialize(secret_shares=5, secret_threshold=3)
+check(len(init["keys"]) == 5 and len(init["keys_base64"]) == 5, "five unseal keys")
+check(client.sys.is_sealed(), "sealed after init")
+raises(exceptions.InvalidRequest, lambda: client.sys.initialize(1, 1), "second init refused")
+status = client.sys.submit_unseal_keys(init["keys"][1:4])
+check(status["sealed"] is False, "unsealed with three keys")
+check(client.sys.read_seal_status()["t"] == 3, "threshold 3")
+client.token = init["root_token"]
+check(client.is_authenticated(), "root token authenticates")
+
+# -- health ---------------------------------------------------------------
+health = client.sys.read_health_status(method="GET")
+check(health["initialized"] and not health["sealed"], "health body")
+check(client.sys.read_health_status().status_code == 200, "HEAD health")
+check(client.sys.read_leader_status()["ha_enabled"] is False, "leader")
+
+# -- KV v2 full cycle ------------------------------------------------------
+kv = client.secrets.kv.v2
+kv.create_or_update_secret(path="app/db", secret={"user": "svc", "password": "pw-1"})
+kv.create_or_update_secret(path="app/db", secret={"user": "svc", "password": "pw-2"}, cas=1)
+raises(exceptions.InvalidRequest,
+       lambda: kv.create_or_update_secret(path="app/db", secret={"a": "b"}, cas=1),
+       "cas mismatch is 400")
+r = kv.read_secret_version(path="app/db")
+check(r["data"]["data"]["password"] == "pw-2" and r["data"]["metadata"]["version"] == 2, "read latest")
+r = kv.read_secret_version(path="app/db", version=1)
+check(r["data"]["data"]["password"] == "pw-1", "read version 1")
+kv.patch(path="app/db", secret={"password": "pw-3"})
+r = kv.read_secret_version(path="app/db")
+check(r["data"]["data"] == {"user": "svc", "password": "pw-3"}, "patched")
+kv.create_or_update_secret(path="app/cache", secret={"url": "redis://x"})
+kv.create_or_update_secret(path="other/thing", secret={"k": "v"})
+keys = kv.list_secrets(path="app")["data"]["keys"]
+check(sorted(keys) == ["cache", "db"], "list app/: %r" % keys)
+check(sorted(kv.list_secrets(path="")["data"]["keys"]) == ["app/", "other/"], "list root")
+raises(exceptions.InvalidPath, lambda: kv.list_secrets(path="nothing"), "empty list is 404")
+kv.delete_latest_version_of_secret(path="app/db")
+raises(exceptions.InvalidPath, lambda: kv.read_secret_version(path="app/db"), "deleted is 404")
+kv.undelete_secret_versions(path="app/db", versions=[3])
+check(kv.read_secret_version(path="app/db")["data"]["data"]["password"] == "pw-3", "undeleted")
+kv.destroy_secret_versions(path="app/db", versions=[1])
+raises(exceptions.InvalidPath, lambda: kv.read_secret_version(path="app/db", version=1), "destroyed")
+kv.delete_secret_versions(path="app/db", versions=[2])
+meta = kv.read_secret_metadata(path="app/db")["data"]
+check(meta["current_version"] == 3, "current_version")
+check(meta["versions"]["1"]["destroyed"] is True, "v1 destroyed in metadata")
+check(meta["versions"]["2"]["deletion_time"] != "", "v2 deleted in metadata")
+kv.update_metadata(path="app/db", max_versions=5, cas_required=False)
+check(kv.read_secret_metadata(path="app/db")["data"]["max_versions"] == 5, "metadata update")
+kv.configure(max_versions=7)
+check(kv.read_configuration()["data"]["max_versions"] == 7, "engine config")
+kv.delete_metadata_and_all_versions(path="app/cache")
+raises(exceptions.InvalidPath, lambda: kv.read_secret_metadata(path="app/cache"), "metadata deleted")
+
+# -- policies and a denied read -------------------------------------------
+client.sys.create_or_update_policy(
+    name="app-read",
+    policy='path "secret/data/app/*" { capabilities = ["read"] }\n'
+           'path "secret/metadata/app/*" { capabilities = ["list"] }\n'
+           'path "auth/token/create" { capabilities = ["update"] }\n')
+check("app-read" in client.sys.list_policies()["data"]["policies"], "policy listed")
+check("secret/data/app/*" in client.sys.read_policy("app-read")["data"]["rules"], "policy read")
+
+# -- tokens ----------------------------------------------------------------
+tok = client.auth.token.create(policies=["app-read"], ttl="1h")
+check(tok["auth"]["policies"] == ["app-read", "default"], "token policies %r" % tok["auth"]["policies"])
+check(0 < tok["auth"]["lease_duration"] <= 3600, "token ttl")
+child = hvac.Client(url=addr, token=tok["auth"]["client_token"])
+check(child.secrets.kv.v2.read_secret_version(path="app/db")["data"]["data"]["user"] == "svc",
+      "allowed read")
+raises(exceptions.Forbidden, lambda: child.secrets.kv.v2.read_secret_version(path="other/thing"),
+       "denied read is 403")
+raises(exceptions.Forbidden,
+       lambda: child.secrets.kv.v2.create_or_update_secret(path="app/db", secret={"x": "y"}),
+       "denied write is 403")
+look = client.auth.token.lookup(tok["auth"]["client_token"])["data"]
+check(look["policies"] == ["app-read", "default"] and look["accessor"] == tok["auth"]["accessor"], "lookup")
+check(child.auth.token.lookup_self()["data"]["accessor"] == tok["auth"]["accessor"], "lookup-self")
+check(client.auth.token.lookup_accessor(tok["auth"]["accessor"])["data"]["id"] == "", "lookup-accessor")
+ren = client.auth.token.renew(tok["auth"]["client_token"], increment="2h")
+check(ren["auth"]["lease_duration"] > 3600, "renew extends")
+grand = child.auth.token.create(policies=["app-read"], ttl="10m")
+grand_client = hvac.Client(url=addr, token=grand["auth"]["client_token"])
+check(grand_client.is_authenticated(), "grandchild works")
+client.auth.token.revoke(tok["auth"]["client_token"])
+check(not child.is_authenticated(), "revoked token fails")
+check(not grand_client.is_authenticated(), "revoking a parent revokes its children")
+raises(exceptions.Forbidden, lambda: hvac.Client(url=addr, token="cst.bogus").secrets.kv.v2.read_secret_version(path="app/db"),
+       "bad token is 403")
+orphan = client.auth.token.create(policies=["default"], no_parent=True)
+check(orphan["auth"]["orphan"] is True, "orphan")
+client.auth.token.revoke_accessor(orphan["auth"]["accessor"])
+raises(exceptions.Forbidden, lambda: client.auth.token.lookup(orphan["auth"]["client_token"]), "revoked by accessor")
+self_tok = client.auth.token.create(policies=["default"], ttl="5m")
+sc = hvac.Client(url=addr, token=self_tok["auth"]["client_token"])
+sc.auth.token.renew_self()
+sc.auth.token.revoke_self()
+check(not sc.is_authenticated(), "revoke-self")
+client.sys.delete_policy("app-read")
+check("app-read" not in client.sys.list_policies()["data"]["policies"], "policy deleted")
+
+# -- seal ------------------------------------------------------------------
+client.sys.seal()
+check(client.sys.is_sealed(), "sealed again")
+raises(exceptions.VaultDown, lambda: kv.read_secret_version(path="app/db"), "sealed is 503")
+client.sys.submit_unseal_keys(init["keys_base64"][0:3])
+check(kv.read_secret_version(path="app/db")["data"]["data"]["user"] == "svc", "data survives seal")
+
+print("hvac: %d passed, 0 failed" % checks)
