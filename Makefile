@@ -5,6 +5,7 @@
 BUILD    ?= build
 CC       ?= cc
 PKGS     := libcrypto sqlite3 jansson
+BIN_PKGS := libssl $(PKGS)
 WARN     := -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wvla \
             -Wformat=2 -Wswitch-enum -Werror
 OPT      ?= -O2 -g
@@ -16,10 +17,10 @@ LDLIBS   += $(shell pkg-config --libs $(PKGS)) -lpthread
 # a third of `custos get`'s start-up. STATIC=0 links dynamically instead.
 STATIC   ?= 1
 ifeq ($(STATIC),1)
-BIN_LIBS := -Wl,-Bstatic $(shell pkg-config --static --libs-only-l $(PKGS) | sed 's/-ldl//; s/-lpthread//; s/-lm//') \
+BIN_LIBS := -Wl,-Bstatic $(shell pkg-config --static --libs-only-l $(BIN_PKGS) | sed 's/-ldl//g; s/-lpthread//g; s/-lm//g') \
             -Wl,-Bdynamic -lpthread -ldl -lm
 else
-BIN_LIBS := $(LDLIBS)
+BIN_LIBS := $(LDLIBS) -lssl
 endif
 PREFIX   ?= /usr/local
 
@@ -72,7 +73,10 @@ CLI_OBJS := \
 	cli/cmd_meta.o \
 	cli/cmd_key.o \
 	cli/cmd_types.o \
-	cli/cmd_server.o
+	cli/cmd_server.o \
+	cli/cmd_auth.o \
+	cli/cmd_admin.o \
+	cli/remote.o
 
 SERVER_OBJS := \
 	server/main.o \

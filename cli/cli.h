@@ -51,6 +51,17 @@ int cli_uint(unsigned long long *out, const char *text, const char *what);
  * asking for a passphrase on the terminal when the vault needs one). */
 int cli_request(cli_ctx *ctx, cst_op op, const char *path, json_t *data, cst_response *resp);
 
+/* Remote mode: the server address (CUSTOS_ADDR, else VAULT_ADDR) or NULL,
+ * the token (CUSTOS_TOKEN, VAULT_TOKEN, then the login file), and one
+ * request over HTTP(S). */
+const char *cli_remote_addr(void);
+int cli_remote_token(char *out, size_t n);
+int cli_remote_request(const char *addr, const char *token, cst_op op, const char *path,
+                       json_t *data, cst_response *resp);
+/* Where `custos login` keeps the token: $CUSTOS_TOKEN_FILE, else
+ * $XDG_CONFIG_HOME/custos/token (0600). */
+int cli_token_file(char *out, size_t n);
+
 /* Opens the local vault (for commands that need the handle itself). */
 int cli_open(cli_ctx *ctx);
 
@@ -89,5 +100,9 @@ int cmd_key(cli_ctx *ctx, int argc, char **argv);
 int cmd_rewrap(cli_ctx *ctx, int argc, char **argv);
 int cmd_types(cli_ctx *ctx, int argc, char **argv);
 int cmd_server(cli_ctx *ctx, int argc, char **argv);
+int cmd_login(cli_ctx *ctx, int argc, char **argv);
+int cmd_token(cli_ctx *ctx, int argc, char **argv);
+int cmd_policy(cli_ctx *ctx, int argc, char **argv);
+int cmd_operator(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -2,18 +2,33 @@
  * opened in-process and the request goes straight to the router; the
  * server issue adds the remote mode here, behind the same call. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "core/keysource.h"
 #include "util/mem.h"
+
+int cli_token_file(char *out, size_t n)
+{
+	const char *f = getenv("CUSTOS_TOKEN_FILE");
+	if (f && *f) {
+		snprintf(out, n, "%s", f);
+		return CST_OK;
+	}
+	return cst_default_path(out, n, "config", "token");
+}
 
 int cli_open(cli_ctx *ctx)
 {
 	if (ctx->vault != NULL)
 		return CST_OK;
+	if (cli_remote_addr() != NULL)
+		return cst_fail(CST_EINVAL, "'custos %s' works on a local vault; unset CUSTOS_ADDR "
+		                            "and VAULT_ADDR to use one", ctx->command);
 	cst_open_opts o = {0};
 	o.vault_path = ctx->vault_path;
 	o.key_file = ctx->key_file;
@@ -40,6 +55,15 @@ int cli_open(cli_ctx *ctx)
 int cli_request(cli_ctx *ctx, cst_op op, const char *path, json_t *data, cst_response *resp)
 {
 	memset(resp, 0, sizeof(*resp));
+	const char *addr = cli_remote_addr();
+	if (addr != NULL) {
+		char token[512];
+		int rc = cli_remote_token(token, sizeof(token));
+		if (rc == CST_OK)
+			rc = cli_remote_request(addr, token, op, path, data, resp);
+		cst_wipe(token, sizeof(token));
+		return rc;
+	}
 	int rc = cli_open(ctx);
 	if (rc < 0)
 		return rc;

@@ -37,6 +37,9 @@ int cmd_init(cli_ctx *ctx, int argc, char **argv)
 		return started;
 	if (npos > 0)
 		return cli_usage(ctx, "unexpected argument '%.64s'", argv[0]);
+	if (cli_remote_addr() != NULL)
+		return cli_usage(ctx, "creates a local vault; for a server (CUSTOS_ADDR is set) use "
+		                      "'custos operator init'");
 	cst_open_opts o = {0};
 	o.vault_path = ctx->vault_path;
 	o.key_file = ctx->key_file;

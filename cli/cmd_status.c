@@ -10,6 +10,27 @@ static const char help[] =
 	"Shows the vault path, storage backend, master key source, data-key terms and the\n"
 	"number of secrets per mount. Exit status 3 if there is no vault, 5 if the key is wrong.\n";
 
+/* Against a server: its seal status (no token needed). */
+static int remote_status(cli_ctx *ctx, int json)
+{
+	cst_response resp;
+	int rc = cli_request(ctx, CST_OP_READ, "sys/seal-status", NULL, &resp);
+	if (rc == CST_OK && json) {
+		cli_print_json(stdout, resp.data);
+	} else if (rc == CST_OK) {
+		json_t *d = resp.data;
+		printf("server:      %s\n", cli_remote_addr());
+		printf("initialized: %s\n", json_is_true(json_object_get(d, "initialized")) ? "yes" : "no");
+		printf("sealed:      %s\n", json_is_true(json_object_get(d, "sealed")) ? "yes" : "no");
+		printf("unseal keys: %lld of %lld needed\n",
+		       (long long)json_integer_value(json_object_get(d, "t")),
+		       (long long)json_integer_value(json_object_get(d, "n")));
+		printf("storage:     %s\n", json_string_value(json_object_get(d, "storage_type")));
+	}
+	cst_response_release(&resp);
+	return rc < 0 ? cli_fail(rc) : 0;
+}
+
 int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{"format", 0, 1, 0, {0}}, {0}};
@@ -19,6 +40,8 @@ int cmd_status(cli_ctx *ctx, int argc, char **argv)
 	const char *format = cli_value(opts, "format");
 	if (npos > 0 || (format && strcmp(format, "json") != 0 && strcmp(format, "table") != 0))
 		return cli_usage(ctx, "takes no arguments but --format table|json");
+	if (cli_remote_addr() != NULL)
+		return remote_status(ctx, format && strcmp(format, "json") == 0);
 	cst_response resp;
 	int rc = cli_request(ctx, CST_OP_READ, "sys/vault-status", NULL, &resp);
 	if (rc < 0) {

@@ -36,6 +36,10 @@ static const command commands[] = {
 	{"rewrap", cmd_rewrap, "re-seal every value under the newest key term"},
 	{"types", cmd_types, "list credential types and their fields"},
 	{"server", cmd_server, "serve the vault over Vault's HTTP API (custos server -h)"},
+	{"login", cmd_login, "keep a server token for later commands"},
+	{"token", cmd_token, "create, look up, renew and revoke tokens"},
+	{"policy", cmd_policy, "write, read, list and delete ACL policies"},
+	{"operator", cmd_operator, "initialise, unseal and seal a server"},
 };
 
 static void usage(FILE *f)
@@ -45,7 +49,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nEvery command takes -h. Environment: CUSTOS_VAULT, CUSTOS_KEY_FILE,\n"
-	           "CUSTOS_MASTER_KEY (base64 of 32 bytes), CUSTOS_PASSPHRASE_FILE.\n"
+	           "CUSTOS_MASTER_KEY (base64 of 32 bytes), CUSTOS_PASSPHRASE_FILE; remote mode:\n"
+	           "CUSTOS_ADDR (or VAULT_ADDR), CUSTOS_TOKEN (or VAULT_TOKEN), CUSTOS_CACERT.\n"
 	           "Exit status: 0 ok, 1 error, 2 usage, 3 not found, 4 permission denied,\n"
 	           "5 integrity failure, 6 conflict, 7 sealed or locked.\n");
 }

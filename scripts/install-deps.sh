@@ -2,13 +2,14 @@
 # install-deps.sh - installs the Debian 12 packages custos needs, and only
 # those that are missing: the one place anything gets installed.
 #   scripts/install-deps.sh          build + test dependencies
-#   scripts/install-deps.sh --bench  also the benchmark peers (pass, hyperfine)
+#   scripts/install-deps.sh --bench  also the benchmark tools and peers (hyperfine,
+#                                    pass, gnupg, time, openssl, valgrind)
 #   scripts/install-deps.sh --fuzz   also clang + libFuzzer runtime
 set -eu
 pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev sqlite3 python3 procps"
 for arg in "$@"; do
 	case "$arg" in
-	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl" ;;
+	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind" ;;
 	--fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 	*) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
 	esac

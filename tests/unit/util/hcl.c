@@ -293,6 +293,8 @@ static void test_values(void **state)
 	expect_json("a = \"https://x/#frag\" // c\nb = \"${not} {{interp}}\"\n",
 	            "{\"a\": \"https://x/#frag\", \"b\": \"${not} {{interp}}\"}");
 	expect_json("\"\" = \"\"", "{\"\": \"\"}");
+	expect_json("a = \"\\u0041\\u007e\\u0080\\u07ff\\u0800\\uffff\"",
+	            "{\"a\": \"A~\\u0080\\u07ff\\u0800\\uffff\"}");
 }
 
 static void test_heredoc(void **state)
@@ -314,6 +316,7 @@ static void test_heredoc(void **state)
 	/* Lines after a heredoc are counted right. */
 	expect_error("x = <<EOF\na\nb\nEOF\ny = @\n", 5, "unexpected character '@'");
 	expect_error("x = <<EOF\na\nb\n", 1, "unterminated heredoc");
+	expect_error("x = <<EOF\na\nEOF2", 1, "unterminated heredoc");
 	expect_error("x = <<EOF junk\nEOF\n", 1, "heredoc marker must end its line");
 	expect_error("x = <<\nEOF\n", 1, "heredoc needs a marker");
 	expect_error("x = <<EOF\n\xff\nEOF\n", 1, "invalid UTF-8 in heredoc");
@@ -418,6 +421,7 @@ static void test_malformed(void **state)
 		{"a = \"\xed\xa0\x80\"", 1, "invalid UTF-8 in string"},
 		{"\"\xf4\x90\x80\x80\" = 1", 1, "invalid UTF-8 in string"},
 		{"\"\xe2\x82\" = 1", 1, "invalid UTF-8 in string"},
+		{"a = \"\xc3(\"", 1, "invalid UTF-8 in string"},
 		/* numbers */
 		{"a = 0755", 1, "leading zero"},
 		{"a = 1.2.3", 1, "bad number"},
@@ -430,6 +434,8 @@ static void test_malformed(void **state)
 		{"a = -9223372036854775809", 1, "number out of range"},
 		{"a = 1e999", 1, "number out of range"},
 		{"a = -", 1, "unexpected character '-'"},
+		{"a = 1234567890123456789012345678901234567890123456789012345678901234.5", 1,
+		 "number too long"},
 		/* duplicates */
 		{"a = 1\na = 2\n", 2, "duplicate key \"a\""},
 		{"\"a\" = 1\na = 2\n", 2, "duplicate key \"a\""},
