@@ -81,6 +81,7 @@ CLI_OBJS := \
 SERVER_OBJS := \
 	server/main.o \
 	server/http.o \
+	server/translate.o \
 	server/respond.o \
 	server/sys_seal.o \
 	server/config.o
@@ -96,7 +97,7 @@ FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 EXAMPLES := $(BUILD)/examples/read_secret
 BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault
 
-.PHONY: all test unit integration fuzz-replay header-test asan bench fuzz install run clean deps soak
+.PHONY: all test unit integration integration-remote fuzz-replay header-test asan bench fuzz install run clean deps soak
 
 all: $(BIN) $(SERVER) $(EXAMPLES)
 
@@ -132,10 +133,16 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# fuzz_http also compiles the server's pure sources (request translation
+# and response bodies); they need neither libmicrohttpd nor its headers.
+FUZZ_HTTP_SRC := server/translate.c server/respond.c
+$(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/replay_fuzz_http: $(FUZZ_HTTP_SRC) server/translate.h \
+	server/respond.h
+
 # The replay driver runs each fuzz target over its corpus without libFuzzer.
 $(BUILD)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -Iserver -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
 
 # Real fuzzing binaries (clang + libFuzzer): `make fuzz`, then run one with
 # a scratch directory first (libFuzzer writes new inputs into the first one):
@@ -143,7 +150,7 @@ $(BUILD)/fuzz/replay_%: fuzz/%.c fuzz/replay.c $(LIB)
 # UBSan findings must stop the run, hence -fno-sanitize-recover.
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) -Iserver -fsanitize=fuzzer -o $@ $(filter %.c,$^) $(LIB) $(LDLIBS)
 
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=all" \
@@ -161,10 +168,17 @@ header-test:
 		$(CC) -std=c11 -Wall -Wextra -pedantic -Werror -Iinclude $(shell pkg-config --cflags jansson) \
 			-fsyntax-only -x c $$h || exit 1; done
 
-integration: $(BIN) $(EXAMPLES)
-	CUSTOS_BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) tests/integration/run.sh
+integration: $(BIN) $(SERVER) $(EXAMPLES)
+	CUSTOS_BIN=$(abspath $(BIN)) CUSTOS_SERVER=$(abspath $(SERVER)) BUILD=$(abspath $(BUILD)) \
+		tests/integration/run.sh
 
-test: all header-test unit fuzz-replay integration
+# The same CLI scripts in remote mode: each starts a dev server and the CLI
+# talks to it over HTTP (scripts about the local file itself are skipped).
+integration-remote: $(BIN) $(SERVER) $(EXAMPLES)
+	CUSTOS_REMOTE=1 CUSTOS_BIN=$(abspath $(BIN)) CUSTOS_SERVER=$(abspath $(SERVER)) \
+		BUILD=$(abspath $(BUILD)) tests/integration/run.sh
+
+test: all header-test unit fuzz-replay integration integration-remote
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \

@@ -1,20 +1,22 @@
-/* http.c - the HTTP layer: libmicrohttpd in, logical requests out. It only
- * translates (method -> operation, body and query -> data, headers ->
- * token) and writes Vault's envelopes; every check happens in the library. */
+/* http.c - the HTTP layer: libmicrohttpd in, logical requests out. The
+ * translation (method -> operation, body and query -> data, headers ->
+ * token) is translate.c's; this file feeds it from the connection and
+ * writes Vault's envelopes. Every check happens in the library. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
+
+#include <microhttpd.h>
 
 #include "core/error.h"
 #include "server.h"
+#include "translate.h"
 #include "util/buf.h"
 #include "util/file.h"
-#include "util/json.h"
 #include "util/mem.h"
 
 /* Per-connection request state, kept across MHD's upload callbacks. */
@@ -73,29 +75,9 @@ static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char 
 	return MHD_YES;
 }
 
-/* Go's strconv.ParseBool, which Vault uses for ?list=. */
-static int parse_bool(const char *s, int *out)
+static const char *header(struct MHD_Connection *c, const char *name)
 {
-	static const char *const t[] = {"1", "t", "T", "TRUE", "true", "True"};
-	static const char *const f[] = {"0", "f", "F", "FALSE", "false", "False"};
-	for (int i = 0; i < 6; i++) {
-		if (strcmp(s, t[i]) == 0)
-			return *out = 1, 1;
-		if (strcmp(s, f[i]) == 0)
-			return *out = 0, 1;
-	}
-	return 0;
-}
-
-static const char *token_of(struct MHD_Connection *c)
-{
-	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Vault-Token");
-	if (t && *t)
-		return t;
-	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	if (auth && strncmp(auth, "Bearer ", 7) == 0)
-		return auth + 7;
-	return NULL;
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
 }
 
 static void client_of(struct MHD_Connection *c, char *out, size_t n)
@@ -112,117 +94,57 @@ static void client_of(struct MHD_Connection *c, char *out, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
-/* The body as JSON: empty is fine, a form-encoded empty body too. */
-static int parse_body(json_t **out, const cst_buf *body)
-{
-	size_t i = 0;
-	while (i < body->len && (body->ptr[i] == ' ' || body->ptr[i] == '\n' ||
-	                         body->ptr[i] == '\r' || body->ptr[i] == '\t'))
-		i++;
-	if (i == body->len) {
-		*out = json_object();
-		return CST_OK;
-	}
-	return cst_json_parse_object(out, body->ptr + i, body->len - i, "request body");
-}
-
-static int method_op(const char *method, cst_op *op)
-{
-	static const struct {
-		const char *m;
-		cst_op op;
-	} map[] = {{"GET", CST_OP_READ},      {"LIST", CST_OP_LIST},     {"POST", CST_OP_UPDATE},
-	           {"PUT", CST_OP_UPDATE},    {"PATCH", CST_OP_PATCH},   {"DELETE", CST_OP_DELETE}};
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(method, map[i].m) == 0)
-			return *op = map[i].op, 1;
-	return 0;
-}
-
 static enum MHD_Result handle(server_state *st, struct MHD_Connection *c, const char *url,
                               const char *method, pending *p)
 {
 	char client[64];
 	if (p->too_large)
 		return send_error(c, cst_fail(CST_ENOMEM, "request body too large"));
-	if (strncmp(url, "/v1/", 4) != 0)
-		return send_error(c, cst_fail(CST_ENOTFOUND, "unsupported path"));
-	/* Paths arrive URL-decoded; hvac also collapses "//". */
-	char path[2048];
-	snprintf(path, sizeof(path), "%s", url + 4);
-	json_t *query = json_object(), *body = NULL;
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, query);
 	client_of(c, client, sizeof(client));
-	const char *token = token_of(c);
-	int rc = parse_body(&body, &p->body);
-	if (rc < 0) {
-		json_decref(query);
-		return send_error(c, rc);
-	}
-	int status;
+	json_t *query = json_object();
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, query);
+	struct translated t;
+	int status = server_translate(&t, method, url, header(c, "Content-Type"),
+	                              header(c, "X-Vault-Token"), header(c, "Authorization"),
+	                              p->body.ptr, p->body.len, query);
+	json_decref(query);
+	/* The sys routes that answer bare JSON come first, whatever the method
+	 * (they send their own 405s), once the path and body are understood. */
 	char *special = NULL;
-	if (server_sys_special(st, method, path, body, query, token, client, &status, &special)) {
-		json_decref(query);
-		json_decref(body);
+	int special_status;
+	if (t.raw_path != NULL && server_sys_special(st, method, t.raw_path, t.body, t.query, t.token,
+	                                             client, &special_status, &special)) {
+		server_translated_release(&t);
 		if (strcmp(method, "HEAD") == 0) { /* no body on HEAD, ever */
 			free(special);
 			special = NULL;
 		}
-		return send_json(c, status, special);
+		return send_json(c, special_status, special);
 	}
-	cst_op op;
-	if (!method_op(method, &op)) {
-		json_decref(query);
-		json_decref(body);
-		return send_value(c, 405, json_pack("{s:[]}", "errors"));
+	if (status != 0) {
+		json_t *error = t.error;
+		t.error = NULL;
+		server_translated_release(&t);
+		return send_value(c, status, error);
 	}
-	const char *list = json_string_value(json_object_get(query, "list"));
-	if (list != NULL) {
-		int yes;
-		if (!parse_bool(list, &yes)) {
-			json_decref(query);
-			json_decref(body);
-			return send_value(c, 400, json_pack("{s:[]}", "errors"));
-		}
-		json_object_del(query, "list");
-		if (yes && op == CST_OP_READ)
-			op = CST_OP_LIST;
-	}
-	if (op == CST_OP_LIST && path[strlen(path) - 1] != '/' && strlen(path) + 1 < sizeof(path))
-		strcat(path, "/");
-	if (op == CST_OP_PATCH) {
-		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-		if (ct == NULL || strncasecmp(ct, "application/merge-patch+json", 28) != 0) {
-			json_decref(query);
-			json_decref(body);
-			return send_value(c, 415, json_pack("{s:[s]}", "errors",
-			                                    "PATCH requires Content-Type of "
-			                                    "application/merge-patch+json"));
-		}
-	}
-	/* GET, LIST and DELETE carry their parameters in the query string. */
-	json_t *data = body;
-	if (op == CST_OP_READ || op == CST_OP_LIST || op == CST_OP_DELETE)
-		json_object_update(data, query);
-	json_decref(query);
-	cst_request req = {.op = op, .flags = CST_REQ_REMOTE, .path = path, .data = data,
-	                   .token = token ? token : "", .client_addr = client};
+	cst_request req = {.op = t.op, .flags = CST_REQ_REMOTE, .path = t.path, .data = t.data,
+	                   .token = t.token ? t.token : "", .client_addr = client};
 	cst_response resp = {0};
-	rc = cst_vault_request(st->vault, &req, &resp);
-	json_decref(data);
+	int rc = cst_vault_request(st->vault, &req, &resp);
 	enum MHD_Result ret;
 	if (rc == CST_OK) {
 		if (resp.data == NULL && resp.auth == NULL && resp.warnings == NULL)
 			ret = send_json(c, 204, NULL);
 		else
-			ret = send_value(c, 200, server_envelope(&resp, path));
+			ret = send_value(c, 200, server_envelope(&resp, t.path));
 	} else if (rc == CST_ENOTFOUND && resp.data != NULL) {
 		/* KV v2: a deleted or destroyed version is a 404 with the envelope. */
-		ret = send_value(c, 404, server_envelope(&resp, path));
+		ret = send_value(c, 404, server_envelope(&resp, t.path));
 	} else {
 		ret = send_error(c, rc);
 	}
 	cst_response_release(&resp);
+	server_translated_release(&t);
 	return ret;
 }
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "crypto/rand.h"
-#include "server.h"
+#include "respond.h"
 
 static json_t *request_id(void)
 {

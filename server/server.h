@@ -1,15 +1,17 @@
 /* server.h - what the files of custos-server share: the configuration,
- * the server state (vault, seal progress, limits) and the HTTP helpers. */
+ * the server state (vault, seal progress, limits) and the HTTP helpers.
+ * Only http.c includes microhttpd.h: respond.h and translate.h stand alone,
+ * so the fuzz targets link respond.c and translate.c without it. */
 #ifndef CST_SERVER_H
 #define CST_SERVER_H
 
 #include <jansson.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stddef.h>
 
 #include "custos.h"
 #include "custos/request.h"
+#include "respond.h"
 
 typedef struct server_config {
 	char listen_addr[128];   /* "127.0.0.1:8200" */
@@ -51,12 +53,5 @@ int server_run(server_state *st);
 int server_sys_special(server_state *st, const char *method, const char *path,
                        json_t *body, json_t *query, const char *token, const char *client,
                        int *status, char **out_body);
-
-/* The Vault envelope for a successful response (or a KV deleted-version
- * 404); owned by the caller. */
-json_t *server_envelope(const cst_response *resp, const char *path);
-
-/* An error body {"errors":[...]} for rc and the thread's message. */
-json_t *server_error_body(int rc, int *status);
 
 #endif

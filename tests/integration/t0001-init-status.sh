@@ -2,6 +2,7 @@
 # refuses to overwrite, and status describes the vault.
 . "$(dirname "$0")/lib.sh"
 t_setup
+t_local_only
 
 expect_status 3 custos status && expect_in "$ERR" "custos init" "no-vault message"
 expect_one_line "$ERR"

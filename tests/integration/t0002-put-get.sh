@@ -2,7 +2,7 @@
 # revealed table, one raw field, JSON and env; typed validation.
 . "$(dirname "$0")/lib.sh"
 t_setup
-custos init >/dev/null
+t_init
 
 KEY=sk-proj-abcdefghijklmnopqrstuv7f3a
 expect_status 0 sh -c "printf '%s\n' '$KEY' | '$CUSTOS_BIN' put openai/prod --type openai api_key=-"

@@ -2,7 +2,7 @@
 # soft delete, undelete, destroy, check-and-set and metadata settings.
 . "$(dirname "$0")/lib.sh"
 t_setup
-custos init >/dev/null
+t_init
 
 for i in 1 2 3; do echo "value-$i" | custos put app/x v=- >/dev/null; done
 expect_status 0 custos history app/x

@@ -1,7 +1,7 @@
 # t0004 - the name grammar: bad names are usage errors (2) everywhere.
 . "$(dirname "$0")/lib.sh"
 t_setup
-custos init >/dev/null
+t_init
 long=$(head -c 513 /dev/zero | tr '\0' a)
 ok512=$(head -c 512 /dev/zero | tr '\0' b)
 for bad in "" "/a" "a/" "a//b" "." ".." "a/./b" "a/../b" "a b" 'a\b' "é" "$long" 'a$b' "a#b"; do

@@ -4,6 +4,7 @@
 # secret appears anywhere in the SQLite file.
 . "$(dirname "$0")/lib.sh"
 t_setup
+t_local_only
 custos init >/dev/null
 S1=sk-ant-api03-PLAINTEXTCANARY0123456789
 S2=hunter2-PLAINTEXTCANARY-db-password

@@ -2,6 +2,7 @@
 # keep every value readable; status counts secrets.
 . "$(dirname "$0")/lib.sh"
 t_setup
+t_local_only
 custos init >/dev/null
 echo sk-ant-example-key-0123456789 | custos put ai/claude --type anthropic api_key=- >/dev/null
 export CUSTOS_VAULT="$VAULT"
