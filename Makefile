@@ -96,6 +96,7 @@ FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 EXAMPLES := $(BUILD)/examples/read_secret
 BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault
+SOAK_BIN := $(BUILD)/tests/soak/soak
 
 .PHONY: all test unit integration integration-remote fuzz-replay header-test asan bench fuzz install run clean deps soak
 
@@ -124,6 +125,11 @@ $(BUILD)/server/%.o: server/%.c
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# The soak's load generator: plain sockets, jansson, threads; no libcustos.
+$(SOAK_BIN): tests/soak/soak.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(shell pkg-config --libs jansson) -lpthread
 
 $(BUILD)/examples/%: examples/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -183,6 +189,11 @@ test: all header-test unit fuzz-replay integration integration-remote
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" test
+
+# ~65 s: 64 keep-alive clients against custos-server --config on sqlite for
+# SOAK_SECONDS (default 60), then a SIGTERM drain and a restart (tests/soak).
+soak: $(SERVER) $(SOAK_BIN)
+	CUSTOS_SERVER=$(abspath $(SERVER)) SOAK_BIN=$(abspath $(SOAK_BIN)) tests/soak/run.sh
 
 bench: $(BIN) $(BENCH_BIN)
 	bench/run.sh

@@ -29,67 +29,108 @@ json_t *cst_router_default_mounts(void)
 	                 "options", "version", "2");
 }
 
-void cst_router_release(cst_router *r)
+static void table_free(cst_mount_table *t)
 {
-	for (size_t i = 0; i < r->count; i++) {
-		free(r->mounts[i].path);
-		free(r->mounts[i].type);
-		free(r->mounts[i].prefix);
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < t->count; i++) {
+		free(t->mounts[i].path);
+		free(t->mounts[i].type);
+		free(t->mounts[i].prefix);
 	}
-	free(r->mounts);
-	r->mounts = NULL;
-	r->count = 0;
+	free(t->mounts);
+	free(t);
 }
 
-int cst_router_load(cst_router *r, cst_barrier *b)
+cst_mount_table *cst_router_get(cst_router *r)
 {
-	cst_buf raw = CST_BUF_INIT;
-	json_t *table = NULL;
-	memset(r, 0, sizeof(*r));
-	int rc = cst_barrier_get(b, CST_PATH_MOUNTS, &raw, NULL);
+	pthread_mutex_lock(&r->lock);
+	cst_mount_table *t = r->table;
+	if (t)
+		t->refs++;
+	pthread_mutex_unlock(&r->lock);
+	return t;
+}
+
+void cst_router_put(cst_router *r, cst_mount_table *t)
+{
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&r->lock);
+	int last = --t->refs == 0;
+	pthread_mutex_unlock(&r->lock);
+	if (last)
+		table_free(t);
+}
+
+void cst_router_release(cst_router *r)
+{
+	cst_router_put(r, r->table);
+	r->table = NULL;
+	pthread_mutex_destroy(&r->lock);
+}
+
+static int table_load(cst_mount_table **out, cst_barrier *b)
+{
+	json_t *doc = NULL;
+	cst_mount_table *t = calloc(1, sizeof(*t));
+	int rc = t ? cst_barrier_get_json(b, CST_PATH_MOUNTS, &doc, NULL)
+	           : cst_fail(CST_ENOMEM, "out of memory");
 	if (rc == CST_ENOTFOUND)
 		rc = cst_fail(CST_EINTEGRITY, "vault is damaged: its mount table is missing");
-	if (rc < 0)
-		goto done;
-	table = json_loadb(raw.ptr, raw.len, 0, NULL);
-	if (!json_is_object(table)) {
-		rc = cst_fail(CST_EINTEGRITY, "vault mount table is not valid JSON");
-		goto done;
-	}
-	r->mounts = calloc(json_object_size(table) + 1, sizeof(*r->mounts));
-	if (r->mounts == NULL) {
+	if (rc == CST_OK && (t->mounts = calloc(json_object_size(doc) + 1, sizeof(*t->mounts))) == NULL)
 		rc = cst_fail(CST_ENOMEM, "out of memory");
-		goto done;
-	}
 	const char *path;
 	json_t *m;
-	json_object_foreach(table, path, m) {
+	json_object_foreach(doc, path, m) {
+		if (rc < 0)
+			break;
 		const char *type = json_string_value(json_object_get(m, "type"));
 		const char *prefix = json_string_value(json_object_get(m, "prefix"));
 		const cst_engine *e = type ? cst_engine_find(type) : NULL;
 		if (e == NULL || prefix == NULL) {
 			rc = cst_fail(CST_EINTEGRITY, "mount %.64s has an unknown type", path);
-			goto done;
+			break;
 		}
-		cst_mount *dst = &r->mounts[r->count++];
+		cst_mount *dst = &t->mounts[t->count++];
 		dst->path = strdup(path);
 		dst->type = strdup(type);
 		dst->prefix = strdup(prefix);
 		dst->engine = e;
-		if (!dst->path || !dst->type || !dst->prefix) {
+		if (!dst->path || !dst->type || !dst->prefix)
 			rc = cst_fail(CST_ENOMEM, "out of memory");
-			goto done;
-		}
 	}
-done:
-	json_decref(table);
-	cst_buf_release(&raw);
-	if (rc < 0)
-		cst_router_release(r);
+	json_decref(doc);
+	if (rc < 0) {
+		table_free(t);
+		t = NULL;
+	} else {
+		t->refs = 1;
+	}
+	*out = t;
 	return rc;
 }
 
-static const cst_mount *find_mount(const cst_router *r, const char *path)
+int cst_router_load(cst_router *r, cst_barrier *b)
+{
+	cst_mount_table *t = NULL;
+	int rc = table_load(&t, b);
+	if (rc < 0)
+		return rc;
+	if (r->table == NULL) { /* first load: the lock is new too */
+		pthread_mutex_init(&r->lock, NULL);
+		r->table = t;
+		return CST_OK;
+	}
+	pthread_mutex_lock(&r->lock);
+	cst_mount_table *old = r->table;
+	r->table = t;
+	pthread_mutex_unlock(&r->lock);
+	cst_router_put(r, old);
+	return CST_OK;
+}
+
+static const cst_mount *find_mount(const cst_mount_table *t, const char *path)
 {
 	const cst_mount *best = NULL;
 	size_t best_len = 0;
@@ -97,10 +138,10 @@ static const cst_mount *find_mount(const cst_router *r, const char *path)
 	for (size_t i = 0; i < 2; i++)
 		if (strncmp(path, builtin[i]->path, strlen(builtin[i]->path)) == 0)
 			return builtin[i];
-	for (size_t i = 0; i < r->count; i++) {
-		size_t n = strlen(r->mounts[i].path);
-		if (n > best_len && strncmp(path, r->mounts[i].path, n) == 0) {
-			best = &r->mounts[i];
+	for (size_t i = 0; i < t->count; i++) {
+		size_t n = strlen(t->mounts[i].path);
+		if (n > best_len && strncmp(path, t->mounts[i].path, n) == 0) {
+			best = &t->mounts[i];
 			best_len = n;
 		}
 	}
@@ -180,7 +221,8 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 	 * unauthenticated client nothing (Vault answers 403 there too). */
 	if (remote && (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr)) < 0)
 		return rc;
-	const cst_mount *m = find_mount(r, req->path);
+	cst_mount_table *table = cst_router_get(r);
+	const cst_mount *m = find_mount(table, req->path);
 	const cst_engine *e = m ? (m->engine ? m->engine : cst_engine_find(m->type)) : NULL;
 	const char *tail = NULL;
 	const cst_route *rt = e ? find_route(e, req->path + strlen(m->path), &tail) : NULL;
@@ -205,6 +247,7 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 		rc = authorize(v, &ctx, rt, routed.op, req->path);
 	if (rc == CST_OK)
 		rc = rt->handler(&ctx, &routed, resp);
+	cst_router_put(r, table);
 	cst_caller_release(&caller);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #define CST_ROUTER_H
 
 #include <jansson.h>
+#include <pthread.h>
 
 #include "core/barrier.h"
 #include "custos/request.h"
@@ -62,12 +63,26 @@ typedef struct cst_mount {
 	const cst_engine *engine;
 } cst_mount;
 
-typedef struct cst_router {
+/* An immutable snapshot of the mount table. Requests hold a reference
+ * while they run, so a mount change swaps in a new table without waiting
+ * for them (copy on write). */
+typedef struct cst_mount_table {
+	int refs;          /* guarded by the router's lock */
 	cst_mount *mounts; /* owned */
 	size_t count;
+} cst_mount_table;
+
+typedef struct cst_router {
+	pthread_mutex_t lock;
+	cst_mount_table *table; /* owned reference */
 } cst_router;
 
-/* Loads the mount table from storage. */
+/* The current table with a reference taken; give it back with
+ * cst_router_put. */
+cst_mount_table *cst_router_get(cst_router *r);
+void cst_router_put(cst_router *r, cst_mount_table *t);
+
+/* Loads (or reloads) the mount table from storage. */
 int cst_router_load(cst_router *r, cst_barrier *b) __attribute__((warn_unused_result));
 void cst_router_release(cst_router *r);
 

@@ -69,15 +69,17 @@ static int vault_status(cst_engine_ctx *ctx, const cst_request *req, cst_respons
 			json_object_set_new(row, "values", json_integer((json_int_t)usage[i]));
 		json_array_append_new(terms, row);
 	}
-	for (size_t i = 0; rc == CST_OK && i < v->router.count; i++) {
+	cst_mount_table *table = cst_router_get(&v->router);
+	for (size_t i = 0; rc == CST_OK && i < table->count; i++) {
 		char prefix[256];
 		uint64_t n = 0;
-		snprintf(prefix, sizeof(prefix), "%sm/", v->router.mounts[i].prefix);
+		snprintf(prefix, sizeof(prefix), "%sm/", table->mounts[i].prefix);
 		rc = cst_storage_count(b->st, prefix, &n);
-		json_object_set_new(mounts, v->router.mounts[i].path,
-		                    json_pack("{s:s, s:I}", "type", v->router.mounts[i].type, "secrets",
+		json_object_set_new(mounts, table->mounts[i].path,
+		                    json_pack("{s:s, s:I}", "type", table->mounts[i].type, "secrets",
 		                              (json_int_t)n));
 	}
+	cst_router_put(&v->router, table);
 	if (rc == CST_OK)
 		resp->data = json_pack("{s:I, s:o, s:o}", "active_term", (json_int_t)b->kr->active,
 		                       "terms", terms, "mounts", mounts);
@@ -94,15 +96,110 @@ static int mounts(cst_engine_ctx *ctx, const cst_request *req, cst_response *res
 	(void)req;
 	cst_vault *v = ctx->vault;
 	json_t *out = json_object();
-	for (size_t i = 0; i < v->router.count; i++) {
-		const cst_mount *m = &v->router.mounts[i];
+	cst_mount_table *table = cst_router_get(&v->router);
+	for (size_t i = 0; i < table->count; i++) {
+		const cst_mount *m = &table->mounts[i];
+		/* The "logical/<id>/" prefix doubles as the mount's uuid. */
+		char uuid[64];
+		snprintf(uuid, sizeof(uuid), "%.*s", (int)strlen(m->prefix) - 9, m->prefix + 8);
 		json_object_set_new(out, m->path,
-		                    json_pack("{s:s, s:{s:s}}", "type", m->type, "options", "version",
-		                              "2"));
+		                    json_pack("{s:s, s:{s:i, s:b, s:i}, s:s, s:b, s:b, s:{s:s}, s:b, s:s, s:s}",
+		                              "accessor", uuid, "config", "default_lease_ttl", 0,
+		                              "force_no_cache", 0, "max_lease_ttl", 0, "description", "",
+		                              "external_entropy_access", 0, "local", 0, "options",
+		                              "version", "2", "seal_wrap", 0, "type", m->type, "uuid", uuid));
 	}
-	json_object_set_new(out, "sys/", json_pack("{s:s, s:n}", "type", "system", "options"));
+	cst_router_put(&v->router, table);
+	json_object_set_new(out, "sys/", json_pack("{s:s, s:s, s:n}", "type", "system",
+	                                           "description", "system endpoints", "options"));
 	resp->data = out;
 	return CST_OK;
+}
+
+/* A mount path: "team-ml/" (a trailing '/' is added), one or more name
+ * segments, not under sys/ or auth/, not inside or around another mount. */
+static int mount_path(char *out, size_t n, const char *rest, const json_t *table)
+{
+	size_t len = strlen(rest);
+	while (len && rest[len - 1] == '/')
+		len--;
+	if (len == 0 || len + 2 > n || cst_name_check(rest, len) < 0)
+		return cst_fail(CST_EINVAL, "mount path must be letters, digits and '._-/' segments");
+	snprintf(out, n, "%.*s/", (int)len, rest);
+	if (!strncmp(out, "sys/", 4) || !strncmp(out, "auth/", 5) || !strncmp(out, "cubbyhole/", 10) ||
+	    !strncmp(out, "identity/", 9))
+		return cst_fail(CST_EINVAL, "cannot mount under %.16s: reserved", out);
+	(void)table;
+	return CST_OK;
+}
+
+static int mount_change(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
+{
+	(void)resp;
+	cst_vault *v = ctx->vault;
+	char path[CST_NAME_MAX + 2];
+	json_t *doc = NULL;
+	uint64_t rev = 0;
+	int rc = cst_barrier_get_json(ctx->barrier, CST_PATH_MOUNTS, &doc, &rev);
+	if (rc == CST_OK)
+		rc = mount_path(path, sizeof(path), ctx->rest, doc);
+	const char *k;
+	json_t *m;
+	if (rc == CST_OK && req->op != CST_OP_DELETE) {
+		const char *type = json_string_value(json_object_get(req->data, "type"));
+		const char *ver = json_string_value(json_object_get(json_object_get(req->data, "options"), "version"));
+		if (type == NULL || (strcmp(type, "kv") && strcmp(type, "kv-v2")))
+			rc = cst_fail(CST_EINVAL, "only kv (version 2) mounts are supported");
+		else if (ver && strcmp(ver, "2"))
+			rc = cst_fail(CST_EINVAL, "only kv version 2 is supported");
+		json_object_foreach(doc, k, m) {
+			size_t a = strlen(k), b = strlen(path);
+			if (rc == CST_OK && !strncmp(k, path, a < b ? a : b))
+				rc = cst_fail(CST_EINVAL, "path is already in use at %.128s", k);
+		}
+		if (rc == CST_OK) {
+			json_t *fresh = cst_router_default_mounts();
+			json_t *def = json_object_get(fresh, "secret/");
+			json_object_set(doc, path, def);
+			json_decref(fresh);
+		}
+	} else if (rc == CST_OK && json_object_get(doc, path) == NULL) {
+		json_decref(doc);
+		return CST_OK; /* unmounting what is not there: 204, as Vault */
+	}
+	char prefix[128] = "";
+	if (rc == CST_OK && req->op == CST_OP_DELETE) {
+		snprintf(prefix, sizeof(prefix), "%s",
+		         json_string_value(json_object_get(json_object_get(doc, path), "prefix")));
+		json_object_del(doc, path);
+	}
+	char *text = rc == CST_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
+	if (rc == CST_OK) {
+		cst_barrier_op op = {CST_STORAGE_PUT, CST_PATH_MOUNTS, text, strlen(text), (int64_t)rev};
+		rc = cst_barrier_batch(ctx->barrier, &op, 1);
+	}
+	free(text);
+	json_decref(doc);
+	if (rc == CST_OK)
+		rc = cst_router_load(&v->router, ctx->barrier);
+	/* An unmount erases the engine's data, page by page, after the mount
+	 * is gone from the table (so nothing can reach it meanwhile). */
+	while (rc == CST_OK && prefix[0]) {
+		cst_storage_keys page = {0};
+		rc = cst_storage_list(ctx->barrier->st, prefix, NULL, 1000, &page);
+		cst_barrier_op *ops = page.count ? calloc(page.count, sizeof(*ops)) : NULL;
+		for (size_t i = 0; ops && i < page.count; i++)
+			ops[i] = (cst_barrier_op){CST_STORAGE_DELETE, page.keys[i], NULL, 0, CST_REV_ANY};
+		if (rc == CST_OK && page.count)
+			rc = ops ? cst_barrier_batch(ctx->barrier, ops, page.count)
+			         : cst_fail(CST_ENOMEM, "out of memory");
+		size_t got = page.count;
+		free(ops);
+		cst_storage_keys_release(&page);
+		if (got == 0)
+			break;
+	}
+	return rc;
 }
 
 /* --- policies: sys/policy (legacy) and sys/policies/acl ------------------ */
@@ -221,6 +318,7 @@ static const cst_route sys_routes[] = {
 	{"rewrap", 1, WR, rewrap, NULL, 1, 0},
 	{"vault-status", 1, RD, vault_status, NULL, 0, 0},
 	{"mounts", 1, RD, mounts, NULL, 0, 0},
+	{"mounts/", 0, WR | CST_OPS(CST_OP_DELETE), mount_change, NULL, 0, 0},
 	{"policies/acl/", 0, POLICY_OPS, policy_route, NULL, 0, 0},
 	{"policies/acl", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0},
 	{"policy/", 0, POLICY_OPS, policy_route, NULL, 0, 0},

@@ -91,6 +91,20 @@ check(kv.read_configuration()["data"]["max_versions"] == 7, "engine config")
 kv.delete_metadata_and_all_versions(path="app/cache")
 raises(exceptions.InvalidPath, lambda: kv.read_secret_metadata(path="app/cache"), "metadata deleted")
 
+# -- mounts: a team's own KV v2 mount --------------------------------------
+client.sys.enable_secrets_engine(backend_type="kv", path="team-ml", options={"version": "2"})
+mounts = client.sys.list_mounted_secrets_engines()["data"]
+check(mounts["team-ml/"]["options"]["version"] == "2" and mounts["team-ml/"]["type"] == "kv", "mount listed")
+raises(exceptions.InvalidRequest,
+       lambda: client.sys.enable_secrets_engine(backend_type="kv", path="team-ml", options={"version": "2"}),
+       "mount path in use")
+kv.create_or_update_secret(path="model/key", secret={"k": "ml"}, mount_point="team-ml")
+check(kv.read_secret_version(path="model/key", mount_point="team-ml")["data"]["data"]["k"] == "ml",
+      "read on the new mount")
+raises(exceptions.InvalidPath, lambda: kv.read_secret_version(path="model/key"), "mounts are separate")
+client.sys.disable_secrets_engine(path="team-ml")
+check("team-ml/" not in client.sys.list_mounted_secrets_engines()["data"], "unmounted")
+
 # -- policies and a denied read -------------------------------------------
 client.sys.create_or_update_policy(
     name="app-read",
