@@ -46,6 +46,7 @@ LIB_OBJS := \
 	src/core/sealed.o \
 	src/core/barrier.o \
 	src/core/keysource.o \
+	src/core/cache.o \
 	src/core/tokens.o \
 	src/core/policy.o \
 	src/core/vault.o \

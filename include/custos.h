@@ -89,6 +89,7 @@ typedef struct cst_open_opts {
 
 #define CST_OPEN_READONLY 0x1u /* refuse writes */
 #define CST_OPEN_BULK 0x2u     /* skip fsync per write (bulk loads, benches) */
+#define CST_OPEN_EXCLUSIVE 0x4u /* this process alone uses the file (a server) */
 
 /* Opens an initialised vault and proves the master key against its canary.
  * The first open (or init) sets jansson's allocator hooks for the whole

@@ -59,6 +59,7 @@ static int open_dev_vault(server_state *st, const char *path)
 		return rc;
 	}
 	o.vault_path = path;
+	o.flags = CST_OPEN_EXCLUSIVE;
 	struct stat sb;
 	if (stat(path, &sb) == 0)
 		return cst_vault_open(&st->vault, &o);
@@ -69,6 +70,7 @@ static int start_configured(server_state *st)
 {
 	cst_open_opts o = {0};
 	o.vault_path = st->cfg.vault_path;
+	o.flags = CST_OPEN_EXCLUSIVE;
 	struct stat sb;
 	if (stat(st->cfg.vault_path, &sb) != 0)
 		return CST_OK; /* not initialised: sys/init creates it */
@@ -100,7 +102,7 @@ int main(int argc, char **argv)
 	c->max_body = 1024 * 1024;
 	c->max_connections = 1024;
 	c->conn_timeout_s = 30;
-	c->threads = 4;
+	c->threads = 2; /* one per core here; requests do not block on I/O but for fsync */
 	const char *config = NULL, *vault = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -153,6 +155,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		json_decref(auth);
 	}
+	server_block_signals(); /* the sweeper inherits it: signals go to server_run */
 	pthread_t sweep;
 	pthread_create(&sweep, NULL, sweeper, &st);
 	rc = server_run(&st);

@@ -205,6 +205,7 @@ static int init(server_state *st, json_t *body, int *status, char **out)
 	cst_open_opts o = {0};
 	o.vault_path = st->cfg.vault_path;
 	o.backend = st->cfg.vault_path[0] ? "sqlite" : "memory";
+	o.flags = CST_OPEN_EXCLUSIVE;
 	unsigned char **shares = NULL;
 	size_t share_len = 0;
 	cst_vault *v = NULL;

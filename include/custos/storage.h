@@ -20,6 +20,7 @@
 #define CST_STORAGE_CREATE 0x1u   /* create a new store; CST_ECONFLICT if one exists */
 #define CST_STORAGE_READONLY 0x2u /* refuse writes */
 #define CST_STORAGE_BULK 0x4u     /* no fsync per batch (bulk loads only) */
+#define CST_STORAGE_EXCLUSIVE 0x8u /* hold the file lock for the whole session */
 
 typedef enum cst_storage_op_kind {
 	CST_STORAGE_PUT = 1,

@@ -175,6 +175,7 @@ int cst_policy_name(char *out, size_t n, const char *name, int *changed)
 
 static int store(cst_vault *v, const char *name, const char *text, const json_t *rules)
 {
+	cst_cache_drop(&v->policy_cache, name);
 	char key[256];
 	snprintf(key, sizeof(key), POLICY_PREFIX "%s", name);
 	json_t *rec = json_pack("{s:s, s:s, s:O}", "name", name, "policy", text, "rules", rules);
@@ -184,6 +185,7 @@ static int store(cst_vault *v, const char *name, const char *text, const json_t 
 		cst_barrier_op op = {CST_STORAGE_PUT, key, dump, strlen(dump), CST_REV_ANY};
 		rc = cst_barrier_batch(&v->barrier, &op, 1);
 	}
+	cst_cache_drop(&v->policy_cache, name);
 	free(dump);
 	json_decref(rec);
 	return rc;
@@ -207,6 +209,8 @@ int cst_policy_put(cst_vault *v, const char *name, const char *text)
 static int load(json_t **out, cst_vault *v, const char *name)
 {
 	char key[256];
+	if ((*out = cst_cache_get(&v->policy_cache, name)) != NULL)
+		return CST_OK; /* records are never changed in place: sharing is safe */
 	snprintf(key, sizeof(key), POLICY_PREFIX "%s", name);
 	int rc = cst_barrier_get_json(&v->barrier, key, out, NULL);
 	if (rc == CST_ENOTFOUND && strcmp(name, "default") == 0) {
@@ -217,6 +221,8 @@ static int load(json_t **out, cst_vault *v, const char *name)
 	}
 	if (rc == CST_ENOTFOUND)
 		rc = cst_fail(CST_ENOTFOUND, "no policy named %.128s", name);
+	if (rc == CST_OK)
+		cst_cache_put(&v->policy_cache, name, *out);
 	return rc;
 }
 
@@ -244,7 +250,9 @@ int cst_policy_delete(cst_vault *v, const char *name)
 		return cst_fail(CST_EINVAL, "cannot delete default policy");
 	snprintf(key, sizeof(key), POLICY_PREFIX "%s", name);
 	cst_barrier_op op = {CST_STORAGE_DELETE, key, NULL, 0, CST_REV_ANY};
-	return cst_barrier_batch(&v->barrier, &op, 1);
+	int rc = cst_barrier_batch(&v->barrier, &op, 1);
+	cst_cache_drop(&v->policy_cache, name);
+	return rc;
 }
 
 int cst_policy_list(json_t **out, cst_vault *v)

@@ -103,11 +103,34 @@ static int random_string(char *out, size_t chars)
 	return rc;
 }
 
-int cst_token_load(json_t **out, cst_vault *v, const char *hash)
+/* The entry, shared with the cache when `shared` (the caller must not
+ * change it), else a private copy the caller may change. */
+static int load_entry(json_t **out, cst_vault *v, const char *hash, int shared)
 {
 	char key[KEY_MAX];
+	json_t *cached = cst_cache_get(&v->token_cache, hash);
+	if (cached != NULL) {
+		if (shared) {
+			*out = cached;
+			return CST_OK;
+		}
+		*out = json_deep_copy(cached);
+		json_decref(cached);
+		return *out ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
+	}
 	snprintf(key, sizeof(key), ID_PREFIX "%s", hash);
-	return cst_barrier_get_json(&v->barrier, key, out, NULL);
+	int rc = cst_barrier_get_json(&v->barrier, key, out, NULL);
+	if (rc == CST_OK) {
+		json_t *copy = shared ? json_incref(*out) : json_deep_copy(*out);
+		cst_cache_put(&v->token_cache, hash, copy);
+		json_decref(copy);
+	}
+	return rc;
+}
+
+int cst_token_load(json_t **out, cst_vault *v, const char *hash)
+{
+	return load_entry(out, v, hash, 0);
 }
 
 int cst_token_by_accessor(char *out_hash, cst_vault *v, const char *accessor)
@@ -178,6 +201,7 @@ static int save_entry(cst_vault *v, const char *hash, json_t *entry, int is_new,
 		expire_key(exp_key, sizeof(exp_key), expire, hash);
 		ops[n++] = (cst_barrier_op){CST_STORAGE_PUT, exp_key, "{}", 2, CST_REV_ANY};
 	}
+	cst_cache_drop(&v->token_cache, hash);
 	int rc = cst_barrier_batch(&v->barrier, ops, n);
 	free(text);
 	return rc;
@@ -519,7 +543,7 @@ int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token, con
 		return cst_fail(CST_EPERM, "permission denied");
 	int rc = cst_token_hash(v, token, out->hash);
 	if (rc == CST_OK)
-		rc = cst_token_load(&out->entry, v, out->hash);
+		rc = load_entry(&out->entry, v, out->hash, 1);
 	if (rc == CST_ENOTFOUND)
 		return cst_fail(CST_EPERM, "permission denied: invalid token");
 	if (rc < 0)
@@ -544,8 +568,13 @@ int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token, con
 	if (uses == 1) {
 		rc = cst_token_revoke(v, out->hash, 0); /* this is its last use */
 	} else if (uses > 1) {
+		/* The entry is shared with the cache: change a copy. */
+		json_t *copy = json_deep_copy(out->entry);
+		json_decref(out->entry);
+		out->entry = copy;
 		json_object_set_new(out->entry, "num_uses", json_integer(uses - 1));
-		rc = save_entry(v, out->hash, out->entry, 0, expire);
+		rc = copy ? save_entry(v, out->hash, out->entry, 0, expire)
+		          : cst_fail(CST_ENOMEM, "out of memory");
 	}
 	if (rc < 0)
 		cst_caller_release(out);
@@ -610,7 +639,10 @@ static int delete_one(cst_vault *v, const char *hash, const json_t *e)
 		expire_key(exp_key, sizeof(exp_key), expire, hash);
 		ops[n++] = (cst_barrier_op){CST_STORAGE_DELETE, exp_key, NULL, 0, CST_REV_ANY};
 	}
-	return cst_barrier_batch(&v->barrier, ops, n);
+	cst_cache_drop(&v->token_cache, hash);
+	int rc = cst_barrier_batch(&v->barrier, ops, n);
+	cst_cache_drop(&v->token_cache, hash); /* a reader may have refilled it meanwhile */
+	return rc;
 }
 
 /* The hashes of a token's children (from the parent index). */

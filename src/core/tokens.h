@@ -26,7 +26,7 @@
 /* A token as the router sees it after authentication. */
 typedef struct cst_caller {
 	char hash[CST_TOKEN_HASH_LEN + 1];
-	json_t *entry; /* owned */
+	json_t *entry; /* owned reference; may be shared with the token cache: read only */
 	int root;      /* holds the root policy */
 } cst_caller;
 

@@ -19,7 +19,8 @@
 static unsigned storage_flags(unsigned open_flags)
 {
 	return ((open_flags & CST_OPEN_READONLY) ? CST_STORAGE_READONLY : 0) |
-	       ((open_flags & CST_OPEN_BULK) ? CST_STORAGE_BULK : 0);
+	       ((open_flags & CST_OPEN_BULK) ? CST_STORAGE_BULK : 0) |
+	       ((open_flags & CST_OPEN_EXCLUSIVE) ? CST_STORAGE_EXCLUSIVE : 0);
 }
 
 static pthread_once_t json_once = PTHREAD_ONCE_INIT;
@@ -37,8 +38,12 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	v->flags = opts ? opts->flags : 0;
 	pthread_mutex_init(&v->salt_lock, NULL);
 	pthread_rwlock_init(&v->state, NULL);
+	/* One second bounds how long another process's token or policy change
+	 * can go unseen here; this process's own changes drop entries at once. */
+	cst_cache_init(&v->token_cache, 100000, 1000000000LL);
+	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
 	if (rc < 0) {
-		free(v);
+		cst_vault_close(v);
 		return rc;
 	}
 	*out = v;
@@ -103,6 +108,8 @@ void cst_vault_seal(cst_vault *v)
 		cst_barrier_release(&v->barrier);
 		cst_wipe(v->token_salt, sizeof(v->token_salt));
 		v->token_salt_loaded = 0;
+		cst_cache_clear(&v->token_cache);
+		cst_cache_clear(&v->policy_cache);
 		v->unsealed = 0;
 	}
 	pthread_rwlock_unlock(&v->state);
@@ -277,6 +284,8 @@ void cst_vault_close(cst_vault *v)
 	cst_vault_seal(v);
 	cst_storage_close(v->st);
 	json_decref(v->seal_record);
+	cst_cache_release(&v->token_cache);
+	cst_cache_release(&v->policy_cache);
 	pthread_mutex_destroy(&v->salt_lock);
 	pthread_rwlock_destroy(&v->state);
 	free(v);

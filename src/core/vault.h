@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "core/barrier.h"
+#include "core/cache.h"
 #include "core/router.h"
 #include "custos.h"
 
@@ -24,6 +25,8 @@ struct cst_vault {
 	pthread_rwlock_t state;
 	int unsealed;
 	json_t *seal_record; /* owned: core/seal, read at attach */
+	cst_cache token_cache;  /* token hash -> entry */
+	cst_cache policy_cache; /* policy name -> stored record */
 };
 
 #endif

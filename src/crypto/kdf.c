@@ -6,6 +6,7 @@
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <pthread.h>
 
 #include "core/error.h"
 
@@ -15,15 +16,31 @@ void cst_sha256(unsigned char out[CST_SHA256_LEN], const void *data, size_t len)
 	EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
 }
 
+/* Fetched once: OpenSSL 3's one-shot HMAC() fetches the algorithm on every
+ * call, which dominated token checks on the server's hot path. */
+static EVP_MAC *hmac_alg;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void fetch_hmac(void)
+{
+	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 int cst_mac_sha256(unsigned char out[CST_SHA256_LEN], const void *key, size_t key_len,
                    const void *msg, size_t msg_len)
 {
-	unsigned int n = 0;
 	static const unsigned char empty[1];
-	if (HMAC(EVP_sha256(), key_len ? key : empty, (int)key_len, msg_len ? msg : empty, msg_len,
-	         out, &n) == NULL)
-		return cst_fail(CST_ERROR, "hmac failed");
-	return CST_OK;
+	size_t n = 0;
+	pthread_once(&hmac_once, fetch_hmac);
+	EVP_MAC_CTX *ctx = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
+	OSSL_PARAM params[2];
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	int ok = ctx != NULL && EVP_MAC_init(ctx, key_len ? key : empty, key_len, params) == 1 &&
+	         EVP_MAC_update(ctx, msg_len ? msg : empty, msg_len) == 1 &&
+	         EVP_MAC_final(ctx, out, &n, CST_SHA256_LEN) == 1 && n == CST_SHA256_LEN;
+	EVP_MAC_CTX_free(ctx);
+	return ok ? CST_OK : cst_fail(CST_ERROR, "hmac failed");
 }
 
 /* Runs one EVP_KDF by name with a parameter list. */

@@ -128,6 +128,10 @@ static int sq_open(cst_storage **out, const char *path, unsigned flags)
 	}
 	rc = exec(s, (flags & CST_STORAGE_BULK) ? "PRAGMA synchronous=OFF"
 	                                        : "PRAGMA synchronous=FULL");
+	/* A server owns its file: one lock for the session instead of an
+	 * fcntl pair per statement (and a second server is refused). */
+	if (rc == CST_OK && (flags & CST_STORAGE_EXCLUSIVE))
+		rc = exec(s, "PRAGMA locking_mode=EXCLUSIVE");
 	/* Deleted rows (destroyed versions, old seals) are zeroed in the file,
 	 * not left in free pages. */
 	if (rc == CST_OK)

@@ -1,0 +1,147 @@
+/* cache.c - chained hash table of JSON values with expiry. When full, a
+ * put first sweeps expired entries and, if still full, clears the table:
+ * simple, bounded, and a cache miss only costs a storage read. */
+#include "core/cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timefmt.h"
+
+struct cst_cache_entry {
+	cst_cache_entry *next;
+	char *key;
+	json_t *value;
+	int64_t expires;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+void cst_cache_init(cst_cache *c, size_t max_entries, int64_t ttl_ns)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	c->nslots = 1024;
+	while (c->nslots < max_entries)
+		c->nslots *= 2;
+	c->slots = calloc(c->nslots, sizeof(*c->slots));
+	c->max = c->slots ? max_entries : 0;
+	c->ttl_ns = ttl_ns;
+}
+
+static void entry_free(cst_cache_entry *e)
+{
+	free(e->key);
+	json_decref(e->value);
+	free(e);
+}
+
+static void clear_locked(cst_cache *c, int only_expired, int64_t now)
+{
+	for (size_t i = 0; i < c->nslots; i++) {
+		cst_cache_entry **p = &c->slots[i];
+		while (*p) {
+			cst_cache_entry *e = *p;
+			if (!only_expired || e->expires <= now) {
+				*p = e->next;
+				entry_free(e);
+				c->count--;
+			} else {
+				p = &e->next;
+			}
+		}
+	}
+}
+
+void cst_cache_release(cst_cache *c)
+{
+	if (c->slots == NULL)
+		return;
+	clear_locked(c, 0, 0);
+	free(c->slots);
+	c->slots = NULL;
+	pthread_mutex_destroy(&c->lock);
+}
+
+void cst_cache_clear(cst_cache *c)
+{
+	if (c->slots == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	clear_locked(c, 0, 0);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static cst_cache_entry **find(cst_cache *c, const char *key)
+{
+	cst_cache_entry **p = &c->slots[hash(key) & (c->nslots - 1)];
+	while (*p && strcmp((*p)->key, key) != 0)
+		p = &(*p)->next;
+	return p;
+}
+
+json_t *cst_cache_get(cst_cache *c, const char *key)
+{
+	if (c->slots == NULL)
+		return NULL;
+	json_t *v = NULL;
+	int64_t now = cst_now_ns();
+	pthread_mutex_lock(&c->lock);
+	cst_cache_entry *e = *find(c, key);
+	if (e && e->expires > now)
+		v = json_incref(e->value);
+	pthread_mutex_unlock(&c->lock);
+	return v;
+}
+
+void cst_cache_drop(cst_cache *c, const char *key)
+{
+	if (c->slots == NULL)
+		return;
+	pthread_mutex_lock(&c->lock);
+	cst_cache_entry **p = find(c, key);
+	if (*p) {
+		cst_cache_entry *e = *p;
+		*p = e->next;
+		entry_free(e);
+		c->count--;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void cst_cache_put(cst_cache *c, const char *key, json_t *value)
+{
+	if (c->slots == NULL || value == NULL)
+		return;
+	int64_t now = cst_now_ns();
+	pthread_mutex_lock(&c->lock);
+	cst_cache_entry **p = find(c, key);
+	if (*p) {
+		json_decref((*p)->value);
+		(*p)->value = json_incref(value);
+		(*p)->expires = now + c->ttl_ns;
+	} else {
+		if (c->count >= c->max) {
+			clear_locked(c, 1, now);
+			if (c->count >= c->max)
+				clear_locked(c, 0, now);
+			p = find(c, key);
+		}
+		cst_cache_entry *e = calloc(1, sizeof(*e));
+		if (e && (e->key = strdup(key)) != NULL) {
+			e->value = json_incref(value);
+			e->expires = now + c->ttl_ns;
+			*p = e;
+			c->count++;
+		} else {
+			free(e);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+}
