@@ -102,7 +102,7 @@ int main(int argc, char **argv)
 	c->max_body = 1024 * 1024;
 	c->max_connections = 1024;
 	c->conn_timeout_s = 30;
-	c->threads = 2; /* one per core here; requests do not block on I/O but for fsync */
+	c->threads = 32; /* writes wait for the group fsync: enough threads to fill a group */
 	const char *config = NULL, *vault = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -255,22 +255,34 @@ static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *
 	/* A budget is good only under the term it was reserved for: once the
 	 * keyring was reloaded with another active term, reserve anew. */
 	reserving = b->budget < puts || b->budget_term != b->kr->active;
-	if (reserving && (rc = load_keyring(b, &ring_rev)) == CST_OK &&
-	    (rc = reserve(b, puts, &ring, &block, &block_term)) == CST_OK)
+	cst_term term = {0};
+	if (!reserving) {
+		/* The common case: take seals from this process's budget and let
+		 * go of the lock, so concurrent writers meet in the storage's
+		 * group commit instead of queueing here through every fsync. */
+		b->budget -= puts;
+		term = *cst_keyring_active(b->kr);
+		pthread_mutex_unlock(&b->lock);
+	} else if ((rc = load_keyring(b, &ring_rev)) == CST_OK &&
+	           (rc = reserve(b, puts, &ring, &block, &block_term)) == CST_OK) {
 		sops[n] = (cst_storage_op){CST_STORAGE_PUT, CST_PATH_KEYRING,
 		                           (unsigned char *)ring.ptr, ring.len, ring_rev};
-	cst_term *t = cst_keyring_active(b->kr);
+		term = *cst_keyring_active(b->kr);
+	}
 	for (size_t i = 0; i < n && rc == CST_OK; i++) {
 		sops[i] = (cst_storage_op){ops[i].kind, ops[i].key, NULL, 0, ops[i].expect_rev};
 		if (ops[i].kind != CST_STORAGE_PUT)
 			continue;
-		rc = cst_sealed_seal(&sealed[i], t->key, t->term, ops[i].key, ops[i].plain, ops[i].len);
+		rc = cst_sealed_seal(&sealed[i], term.key, term.term, ops[i].key, ops[i].plain,
+		                     ops[i].len);
 		sops[i].value = (unsigned char *)sealed[i].ptr;
 		sops[i].len = sealed[i].len;
 	}
 	if (rc == CST_OK)
 		rc = cst_storage_batch(b->st, sops, n + (size_t)reserving);
 	if (reserving) {
+		/* Reservations stay under the lock from start to end: they are
+		 * rare (doubling blocks), and keep the keyring in one piece. */
 		int64_t now_rev = 0;
 		if (rc == CST_ECONFLICT)
 			*keyring_raced = keyring_rev(b, &now_rev) == CST_OK && now_rev != ring_rev;
@@ -278,17 +290,16 @@ static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *
 		 * holds our reservation, on failure someone else's (or none). */
 		int lrc = load_keyring(b, NULL);
 		if (rc == CST_OK && lrc == CST_OK) {
-			b->budget = block;
+			b->budget = block - puts;
 			b->budget_term = block_term;
 			if (b->reserve < MAX_RESERVE)
 				b->reserve *= 2;
 		}
 		if (rc == CST_OK)
 			rc = lrc;
+		pthread_mutex_unlock(&b->lock);
 	}
-	if (rc == CST_OK)
-		b->budget -= puts;
-	pthread_mutex_unlock(&b->lock);
+	cst_wipe(&term, sizeof(term));
 	for (size_t i = 0; i < n; i++)
 		cst_buf_release(&sealed[i]);
 	cst_buf_release(&ring);
