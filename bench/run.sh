@@ -12,7 +12,9 @@
 #      `openssl speed -evp aes-256-gcm -bytes 1024 -seconds 3` (and its
 #      -aead variant), alternating, SEAL_ROUNDS rounds.
 #   4. Instruction counts (valgrind --tool=callgrind) of one `custos get` per
-#      vault size: a figure that does not move with machine load.
+#      vault size: a figure that does not move with machine load, with the
+#      inclusive counts of its main parts; and the in-process phases of a
+#      get (build/bench/get_phases: OpenSSL set-up, vault open, read, close).
 #
 # Vaults, the pass store and its GNUPGHOME are cached in $CUSTOS_BENCH_DIR
 # (default /tmp/custos-bench; never inside the repository); delete the
@@ -53,8 +55,9 @@ case "$BUILD" in /*) BIN=$BUILD ;; *) BIN=$ROOT/$BUILD ;; esac
 CUSTOS=$BIN/custos
 GEN=$BIN/bench/gen_vault
 SEAL=$BIN/bench/seal_open
+PHASES=$BIN/bench/get_phases
 make --no-print-directory BUILD="$BUILD" "$BUILD/custos" "$BUILD/bench/gen_vault" \
-	"$BUILD/bench/seal_open" >&2
+	"$BUILD/bench/seal_open" "$BUILD/bench/get_phases" >&2
 
 mkdir -p "$WORK"
 chmod 700 "$WORK"
@@ -62,6 +65,7 @@ KEY=$WORK/master.key
 export GNUPGHOME=$WORK/gnupg
 export PASSWORD_STORE_DIR=$WORK/pass-store
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 OUT=$WORK/results-$STAMP
 mkdir -p "$OUT"
 NAME=$("$GEN" --name "$PICK" "$PASS_ENTRIES")
@@ -175,6 +179,16 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 rm -f "$OUT/rss.tmp"
 
+# --- where a get's time goes, in-process ---------------------------------------
+mid=$(echo $SIZES | awk '{print $(NF > 1 ? 2 : 1)}')
+log "phases of one get (build/bench/get_phases, vault of $mid): $((ROUNDS * 3)) processes"
+: >"$OUT/phases.tsv"
+for r in $(seq 1 $((ROUNDS * 3))); do
+	"$PHASES" "$(vault_of "$mid")" "$KEY" "$NAME" api_key |
+		awk '{for (i = 2; i <= NF; i++) { split($i, kv, "="); printf "%s\t%s\n", kv[1], kv[2] }}' \
+		>>"$OUT/phases.tsv"
+done
+
 # --- 3: seal+open vs openssl speed --------------------------------------------
 log "seal+open: $SEAL_ROUNDS rounds of seal_open / openssl speed / openssl speed -aead"
 : >"$OUT/crypto.tsv"
@@ -205,6 +219,15 @@ if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null 2>&1; then
 		ir=$(awk '/^summary:/ {print $2}' "$OUT/callgrind-get-$n.out")
 		printf 'custos-get-%s\t%s\n' "$n" "$ir" >>"$OUT/callgrind.tsv"
 	done
+	# Inclusive counts of the parts of one get (vault of $mid).
+	callgrind_annotate --inclusive=yes "$OUT/callgrind-get-$mid.out" 2>/dev/null |
+		awk '/Auto-annotated source/ { done = 1 }   # read on: no SIGPIPE under pipefail
+		     done { next }
+		     /PROGRAM TOTALS/ { gsub(",", "", $1); printf "TOTALS\t%s\n", $1 }
+		     /^ *[0-9,]+ \( *[0-9.]+%\)  [^=]*:(EVP_CIPHER_fetch|OPENSSL_cleanup|_dl_start|sq_open|sqlite3_prepare_v3|cst_vault_open|cst_vault_request|cst_vault_close|cst_cache_clear|cmd_get) / {
+			v = $1; gsub(",", "", v); sub(/^[^)]*\)  /, ""); sub(/ .*/, "")
+			n = split($0, f, ":"); printf "%s\t%s\n", f[n], v }' \
+		>"$OUT/callgrind-parts.tsv"
 fi
 
 # --- summary -----------------------------------------------------------------
@@ -213,6 +236,7 @@ fi
 	echo "host: $(uname -srm), $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 	echo "custos: $(git -C "$ROOT" describe --always --dirty 2>/dev/null || cat "$ROOT/.commit" 2>/dev/null || echo unknown)"
 	echo "tools: $(hyperfine --version), $(gpg --version | head -1), $(openssl version)"
+	echo "load average: at start $LOAD0; at end $(cut -d' ' -f1-3 /proc/loadavg)"
 	cat "$OUT/pass-key.txt"
 	echo "secret read: $NAME (field api_key); results in $OUT"
 	for i in "${!cmds[@]}"; do echo "cmd ${labels[$i]}: ${cmds[$i]}"; done
@@ -222,24 +246,26 @@ import glob, json, os, statistics as st, sys
 out, rounds, sizes, pass_n = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4]
 med = st.median
 
-times, round_meds = {}, {}
+times, round_meds, cpu = {}, {}, {}
 for r in range(1, rounds + 1):
     for res in json.load(open(os.path.join(out, f"time-round-{r}.json")))["results"]:
         times.setdefault(res["command"], []).extend(res["times"])
         round_meds.setdefault(res["command"], []).append(med(res["times"]))
+        cpu.setdefault(res["command"], []).append(res["user"] + res["system"])
 
 def spread(vals):
     lo, hi = min(vals), max(vals)
     return lo, hi, (hi - lo) / lo > 0.20
 
 print("\n== whole-process time (hyperfine -N), ms ==")
-print(f"{'command':<22}{'median':>9}{'round medians min..max':>26}{'runs min..max':>18}{'n':>6}")
+print(f"{'command':<22}{'median':>9}{'round medians min..max':>26}{'runs min..max':>18}{'n':>6}{'cpu':>8}")
 M = {}
 for name, ts in times.items():
     M[name] = med(ts)
     lo, hi, wide = spread(round_meds[name])
     print(f"{name:<22}{M[name]*1e3:>9.3f}{lo*1e3:>14.3f} ..{hi*1e3:>7.3f}{'  >20%' if wide else '':>3}"
-          f"{min(ts)*1e3:>9.3f} ..{max(ts)*1e3:>7.3f}{len(ts):>6}")
+          f"{min(ts)*1e3:>9.3f} ..{max(ts)*1e3:>7.3f}{len(ts):>6}{med(cpu[name])*1e3:>8.3f}")
+print("(cpu: user + system ms per run, median of the rounds' means: less sensitive to load)")
 
 rss = {}
 for line in open(os.path.join(out, "rss.tsv")):
@@ -274,6 +300,25 @@ if cg:
     base = int(cg[0][1])
     for k, v in cg:
         print(f"{k:<22}{int(v):>14,}  {int(v)/base:.3f}x")
+
+parts = [l.split() for l in open(os.path.join(out, "callgrind-parts.tsv"))] \
+    if os.path.exists(os.path.join(out, "callgrind-parts.tsv")) else []
+if parts:
+    total = next((int(v) for k, v in parts if k == "TOTALS"), 0)
+    print(f"\n== where one `custos get` goes ({big}), callgrind Ir, inclusive ==")
+    for k, v in parts:
+        if k != "TOTALS":
+            print(f"{k:<22}{int(v):>12,}  {int(v)/total*100:5.1f}%")
+
+ph = {}
+for line in open(os.path.join(out, "phases.tsv")):
+    k, v = line.split()
+    ph.setdefault(k, []).append(float(v))
+if ph:
+    print(f"\n== phases of one get, in-process (bench/get_phases), us, median of {len(ph['total_us'])} processes ==")
+    for k, v in ph.items():
+        if k.endswith("_us"):
+            print(f"{k[:-3]:<22}{med(v):>9.0f}   min {min(v):.0f} max {max(v):.0f}")
 
 cr = {}
 for line in open(os.path.join(out, "crypto.tsv")):

@@ -4,10 +4,13 @@
  * writes Vault's envelopes. Every check happens in the library. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -23,15 +26,21 @@
 typedef struct pending {
 	cst_buf body;
 	int too_large;
+	int answered; /* the 413 went out before the upload */
 } pending;
 
-static volatile sig_atomic_t stopping;
+/* Set once SIGTERM/SIGINT arrived: answers then carry "Connection: close". */
+static atomic_int stopping;
+/* Requests between their first callback and their completion (answer sent,
+ * or connection gone): the drain waits for this to reach zero. */
+static atomic_int in_flight;
+/* Open connections, counted by MHD's connection notifications, for the
+ * accept policy that enforces max_connections. */
+static atomic_uint open_conns;
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
+/* The longest the drain waits for requests in flight; under systemd's
+ * TimeoutStopSec=30 with room to spare. */
+#define DRAIN_MAX_MS 15000
 
 static enum MHD_Result send_json(struct MHD_Connection *c, int status, char *text)
 {
@@ -48,6 +57,11 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, char *tex
 	if (text != NULL)
 		MHD_add_response_header(r, "Content-Type", "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
+	/* Draining: this is the connection's last answer, so keep-alive
+	 * clients reconnect (and find the listener closed) instead of sending
+	 * their next request into a connection about to be cut. */
+	if (atomic_load(&stopping))
+		MHD_add_response_header(r, "Connection", "close");
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -161,6 +175,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		p->body.max = st->cfg.max_body;
 		*con_cls = p;
+		atomic_fetch_add(&in_flight, 1);
+		/* A body declared over the cap: 413 now, before MHD's "100
+		 * Continue" and the upload (MHD then closes the connection). */
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl != NULL && *cl >= '0' && *cl <= '9' &&
+		    strtoull(cl, NULL, 10) > (unsigned long long)st->cfg.max_body) {
+			p->too_large = p->answered = 1;
+			return send_error(c, cst_fail(CST_ENOMEM, "request body too large"));
+		}
 		return MHD_YES;
 	}
 	if (*upload_size != 0) {
@@ -169,6 +192,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (p->answered)
+		return MHD_YES;
 	return handle(st, c, url, method, p);
 }
 
@@ -182,6 +207,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (p != NULL) {
 		cst_buf_release(&p->body); /* wipes: bodies carry secrets */
 		free(p);
+		atomic_fetch_sub(&in_flight, 1);
 	}
 	*con_cls = NULL;
 }
@@ -204,6 +230,31 @@ static int parse_listen(const char *addr, struct sockaddr_in *sin)
 	return CST_OK;
 }
 
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	(void)c;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&open_conns, 1);
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&open_conns, 1);
+}
+
+/* max_connections: a connection past it is closed as soon as it is
+ * accepted, so its client learns at once. MHD's own limit (set higher, see
+ * server_run) would instead stop accepting and leave new clients waiting
+ * in the kernel's backlog, unanswered, until an idle connection times out.
+ * Workers accepting at the same instant may let in one more each. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	const server_state *st = cls;
+	(void)addr;
+	(void)len;
+	return atomic_load(&open_conns) < st->cfg.max_connections ? MHD_YES : MHD_NO;
+}
+
 int server_run(server_state *st)
 {
 	struct sockaddr_in sin;
@@ -222,10 +273,18 @@ int server_run(server_state *st)
 		}
 		flags |= MHD_USE_TLS;
 	}
+	unsigned threads = st->cfg.threads ? st->cfg.threads : 1;
+	unsigned mhd_limit = st->cfg.max_connections > UINT_MAX / threads
+	                             ? UINT_MAX
+	                             : st->cfg.max_connections * threads;
 	struct MHD_OptionItem opts[] = {
 		{MHD_OPTION_SOCK_ADDR, 0, &sin},
 		{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)st->cfg.threads, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)st->cfg.max_connections, NULL},
+		/* MHD splits its limit between the workers and a worker at its
+		 * share stops accepting: high enough that one worker could hold
+		 * every connection on_accept lets in. */
+		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)mhd_limit, NULL},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
 		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)st->cfg.conn_timeout_s, NULL},
 		/* Caps the request line and headers (MHD answers 414/431 past it). */
 		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
@@ -234,26 +293,57 @@ int server_run(server_state *st)
 		{st->cfg.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key.ptr},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, st,
+	server_block_signals(); /* before MHD's threads: they inherit the mask */
+	struct MHD_Daemon *d = MHD_start_daemon(flags, 0, on_accept, st, on_request, st,
 	                                        MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	cst_buf_release(&cert);
 	cst_buf_release(&key);
 	if (d == NULL)
 		return cst_fail(CST_EIO, "cannot listen on %s (in use, or bad TLS files)",
 		                st->cfg.listen_addr);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	fprintf(stderr, "custos server listening on %s://%s\n", st->cfg.tls ? "https" : "http",
 	        st->cfg.listen_addr);
-	while (!stopping)
-		pause();
-	/* Drain: stop accepting, let requests in flight finish, then stop. */
+	/* SIGTERM and SIGINT are blocked in every thread (server_block_signals,
+	 * before any thread starts): this one takes them here, with no window
+	 * between a check and a wait for one to be lost in. */
+	sigset_t set;
+	int sig = 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	while (sigwait(&set, &sig) != 0)
+		;
+	atomic_store(&stopping, 1);
+	/* Drain: stop accepting, let the requests in flight finish and their
+	 * answers go out, then stop. Requests already read but not yet handled
+	 * count as in flight; one sent but not yet read has 100 ms of quiet to
+	 * be. The quiesced listening socket is ours, but may be closed only
+	 * after MHD_stop_daemon; shut down now, it refuses new connections at
+	 * once instead of completing handshakes nobody will answer. */
 	fprintf(stderr, "custos server: shutting down\n");
-	MHD_quiesce_daemon(d);
+	MHD_socket ls = MHD_quiesce_daemon(d);
+	if (ls != MHD_INVALID_SOCKET)
+		shutdown(ls, SHUT_RDWR);
+	int quiet = 0;
+	for (int ms = 0; ms < DRAIN_MAX_MS && quiet < 2; ms += 50) {
+		quiet = atomic_load(&in_flight) == 0 ? quiet + 1 : 0;
+		usleep(50 * 1000);
+	}
+	if (quiet < 2)
+		fprintf(stderr, "custos server: %d requests still in flight after %d s; closing them\n",
+		        atomic_load(&in_flight), DRAIN_MAX_MS / 1000);
 	MHD_stop_daemon(d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
 	return CST_OK;
+}
+
+void server_block_signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }

@@ -21,16 +21,27 @@ static json_t *request_id(void)
 	return json_string(id);
 }
 
-/* Legacy routes whose data keys Vault also copies to the top level. */
+/* Legacy routes whose data keys Vault also copies to the top level: its
+ * injectDataIntoTopRoutes, registered on Go's http.ServeMux, where a
+ * pattern ending in '/' matches the whole subtree (so GET sys/policy/NAME
+ * has top-level "name" and "rules") and any other pattern only itself. */
 static int injects_data(const char *path)
 {
-	static const char *const exact[] = {"sys/audit", "sys/audit/", "sys/auth", "sys/mounts",
-	                                    "sys/mounts/", "sys/policy", "sys/policy/",
-	                                    "sys/key-status", "sys/rotate", "sys/wrapping/wrap"};
-	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
-		if (strcmp(path, exact[i]) == 0)
+	static const char *const routes[] = {
+		"sys/audit", "sys/audit/", "sys/audit-hash/", "sys/auth", "sys/auth/",
+		"sys/config/cors", "sys/config/auditing/request-headers",
+		"sys/config/auditing/request-headers/", "sys/capabilities",
+		"sys/capabilities-accessor", "sys/capabilities-self", "sys/ha-status",
+		"sys/key-status", "sys/mounts", "sys/mounts/", "sys/policy", "sys/policy/",
+		"sys/rekey/backup", "sys/rekey/recovery-key-backup", "sys/remount", "sys/rotate",
+		"sys/wrapping/wrap"};
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		size_t n = strlen(routes[i]);
+		if (routes[i][n - 1] == '/' ? strncmp(path, routes[i], n) == 0
+		                            : strcmp(path, routes[i]) == 0)
 			return 1;
-	return strncmp(path, "sys/audit-hash/", 15) == 0 || strncmp(path, "sys/capabilities", 16) == 0;
+	}
+	return 0;
 }
 
 json_t *server_envelope(const cst_response *resp, const char *path)
@@ -54,8 +65,15 @@ json_t *server_error_body(int rc, int *status)
 {
 	const char *msg = cst_errmsg();
 	*status = cst_http_status(rc);
-	if (rc == CST_ENOTFOUND) /* Vault's plain 404: no message */
+	json_t *body;
+	if (rc == CST_ENOTFOUND) {
+		/* Vault's plain 404 has no message; a path no mount or route
+		 * serves names it (router.go: "no handler for route ..."). */
+		if (strncmp(msg, "no handler for route", 20) == 0 &&
+		    (body = json_pack("{s:[s]}", "errors", msg)) != NULL)
+			return body;
 		return json_pack("{s:[]}", "errors");
+	}
 	if (rc == CST_EPERM) {
 		/* Vault's exact multierror text, which clients match on. */
 		char text[600];
@@ -66,5 +84,8 @@ json_t *server_error_body(int rc, int *status)
 	}
 	if (rc == CST_ECONFLICT)
 		*status = 400;
-	return json_pack("{s:[s]}", "errors", msg && *msg ? msg : cst_strerror(rc));
+	body = json_pack("{s:[s]}", "errors", msg && *msg ? msg : cst_strerror(rc));
+	if (body == NULL) /* a message quoting request bytes that are not UTF-8 */
+		body = json_pack("{s:[s]}", "errors", cst_strerror(rc));
+	return body;
 }

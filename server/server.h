@@ -47,6 +47,11 @@ int server_config_load(server_config *cfg, const char *path);
 /* Runs the HTTP daemon until SIGTERM/SIGINT, then drains and returns. */
 int server_run(server_state *st);
 
+/* Blocks SIGTERM and SIGINT in the calling thread (and the threads it
+ * starts after), for server_run's sigwait; ignores SIGPIPE. Call before
+ * starting any thread. */
+void server_block_signals(void);
+
 /* Routes handled before the vault (bare JSON, unauthenticated or seal-related):
  * sys/health, sys/seal-status, sys/init, sys/unseal, sys/seal, sys/leader.
  * Returns 1 and fills *status and *out_body when it handled the path. */
