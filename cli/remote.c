@@ -3,6 +3,7 @@
  * any Vault), and the answer becomes a cst_response again, so commands do
  * not know which mode they run in. TLS through OpenSSL, with
  * CUSTOS_CACERT/VAULT_CACERT for a private CA. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/err.h>
@@ -142,8 +143,13 @@ static int tls_start(conn *c, const url *u)
 	c->ssl = SSL_new(c->ctx);
 	if (c->ssl == NULL)
 		return cst_fail(CST_ERROR, "TLS unavailable");
-	SSL_set_tlsext_host_name(c->ssl, u->host);
-	if (verify)
+	unsigned char ip[16];
+	int is_ip = inet_pton(AF_INET, u->host, ip) == 1 || inet_pton(AF_INET6, u->host, ip) == 1;
+	if (!is_ip) /* SNI carries names only */
+		SSL_set_tlsext_host_name(c->ssl, u->host);
+	if (verify && is_ip) /* an address is checked against the IP SANs */
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), u->host);
+	else if (verify)
 		SSL_set1_host(c->ssl, u->host);
 	SSL_set_fd(c->ssl, c->fd);
 	if (SSL_connect(c->ssl) != 1) {

@@ -156,6 +156,8 @@ int main(int argc, char **argv)
 		json_decref(auth);
 	}
 	server_block_signals(); /* the sweeper inherits it: signals go to server_run */
+	if (st.vault)
+		cst_vault_set_ttls(st.vault, c->default_lease_ttl, c->max_lease_ttl);
 	pthread_t sweep;
 	pthread_create(&sweep, NULL, sweeper, &st);
 	rc = server_run(&st);

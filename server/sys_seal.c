@@ -234,6 +234,7 @@ static int init(server_state *st, json_t *body, int *status, char **out)
 	                      json_object_get(auth, "client_token")));
 	json_decref(auth);
 	/* As Vault: a freshly initialised server is sealed until unsealed. */
+	cst_vault_set_ttls(v, st->cfg.default_lease_ttl, st->cfg.max_lease_ttl);
 	cst_vault_seal(v);
 	st->vault = v;
 	*status = 200;

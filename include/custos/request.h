@@ -81,6 +81,10 @@ CST_WARN_UNUSED int cst_vault_authorize(cst_vault *vault, const char *token,
                                         const char *client_addr, const char *path, cst_op op,
                                         int need_sudo);
 
+/* Token lifetimes (Vault's default_lease_ttl and max_lease_ttl), seconds;
+ * 0 keeps the current value (768h each by default). */
+void cst_vault_set_ttls(cst_vault *vault, int64_t default_ttl, int64_t max_ttl);
+
 /* Revokes expired tokens (the server calls this periodically). */
 CST_WARN_UNUSED int cst_vault_sweep(cst_vault *vault, uint64_t *out_revoked);
 

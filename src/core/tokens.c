@@ -23,8 +23,10 @@
 #define EXPIRE_PREFIX "sys/token/expire/"
 #define KEY_MAX 256
 
-#define DEFAULT_TTL (768 * 3600) /* Vault's default and max lease TTL: 32 days */
-#define MAX_TTL (768 * 3600)
+/* TTLs come from the server config (default_lease_ttl, max_lease_ttl);
+ * Vault's defaults, 32 days each, otherwise. */
+#define DEFAULT_TTL (v->default_ttl)
+#define MAX_TTL (v->max_ttl)
 
 void cst_caller_release(cst_caller *c)
 {
@@ -375,7 +377,8 @@ static int string_map(const json_t *m, const char *what)
 }
 
 /* Builds an entry from the create parameters; the caller stores it. */
-static int build_entry(json_t **out, json_t **warnings, const cst_token_params *p, int64_t now)
+static int build_entry(json_t **out, json_t **warnings, cst_vault *v, const cst_token_params *p,
+                       int64_t now)
 {
 	const json_t *b = p->body;
 	int64_t ttl, max_ttl, period, num_uses = 0;
@@ -492,7 +495,7 @@ int cst_token_create(json_t **out_auth, json_t **warnings, cst_vault *v, const c
 	} else {
 		id = NULL;
 	}
-	int rc = build_entry(&entry, warnings, p, now_s());
+	int rc = build_entry(&entry, warnings, v, p, now_s());
 	if (rc == CST_OK)
 		rc = store_new(&token, v, entry, id);
 	if (rc == CST_OK)
@@ -520,7 +523,7 @@ int cst_token_create_root(json_t **out_auth, cst_vault *v, const char *id)
 	cst_token_params p = {body, NULL, 1, 1, "auth/token/root"};
 	json_t *entry = NULL;
 	char *token = NULL;
-	rc = build_entry(&entry, NULL, &p, now_s());
+	rc = build_entry(&entry, NULL, v, &p, now_s());
 	if (rc == CST_OK) {
 		/* Root tokens never expire. */
 		json_object_set_new(entry, "creation_ttl", json_integer(0));

@@ -38,6 +38,7 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	v->flags = opts ? opts->flags : 0;
 	pthread_mutex_init(&v->salt_lock, NULL);
 	pthread_rwlock_init(&v->state, NULL);
+	v->default_ttl = v->max_ttl = 768 * 3600; /* Vault's defaults: 32 days */
 	/* One second bounds how long another process's token or policy change
 	 * can go unseen here; this process's own changes drop entries at once. */
 	cst_cache_init(&v->token_cache, 100000, 1000000000LL);
@@ -334,4 +335,14 @@ int cst_vault_sweep(cst_vault *v, uint64_t *out_revoked)
 	int rc = v->unsealed ? cst_token_sweep(v, cst_now_ns() / 1000000000, out_revoked) : CST_OK;
 	pthread_rwlock_unlock(&v->state);
 	return rc;
+}
+
+void cst_vault_set_ttls(cst_vault *v, int64_t default_ttl, int64_t max_ttl)
+{
+	if (max_ttl > 0)
+		v->max_ttl = max_ttl;
+	if (default_ttl > 0)
+		v->default_ttl = default_ttl;
+	if (v->default_ttl > v->max_ttl)
+		v->default_ttl = v->max_ttl;
 }

@@ -25,6 +25,7 @@ struct cst_vault {
 	pthread_rwlock_t state;
 	int unsealed;
 	json_t *seal_record; /* owned: core/seal, read at attach */
+	int64_t default_ttl, max_ttl; /* token TTLs, seconds */
 	cst_cache token_cache;  /* token hash -> entry */
 	cst_cache policy_cache; /* policy name -> stored record */
 };
