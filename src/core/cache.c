@@ -23,16 +23,37 @@ static uint64_t hash(const char *s)
 	return h;
 }
 
+/* Slots are allocated on the first put and doubled as entries come, so a
+ * CLI process that never caches pays nothing (it used to clear 128k empty
+ * slots on every close). */
 void cst_cache_init(cst_cache *c, size_t max_entries, int64_t ttl_ns)
 {
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_init(&c->lock, NULL);
-	c->nslots = 1024;
-	while (c->nslots < max_entries)
-		c->nslots *= 2;
-	c->slots = calloc(c->nslots, sizeof(*c->slots));
-	c->max = c->slots ? max_entries : 0;
+	c->max = max_entries;
 	c->ttl_ns = ttl_ns;
+}
+
+/* Doubles the table (or makes the first one); on failure keeps the old. */
+static void grow_locked(cst_cache *c)
+{
+	size_t n = c->nslots ? c->nslots * 2 : 256;
+	cst_cache_entry **slots = calloc(n, sizeof(*slots));
+	if (slots == NULL)
+		return;
+	for (size_t i = 0; i < c->nslots; i++) {
+		cst_cache_entry *e = c->slots[i];
+		while (e) {
+			cst_cache_entry *next = e->next;
+			size_t k = hash(e->key) & (n - 1);
+			e->next = slots[k];
+			slots[k] = e;
+			e = next;
+		}
+	}
+	free(c->slots);
+	c->slots = slots;
+	c->nslots = n;
 }
 
 static void entry_free(cst_cache_entry *e)
@@ -61,20 +82,19 @@ static void clear_locked(cst_cache *c, int only_expired, int64_t now)
 
 void cst_cache_release(cst_cache *c)
 {
-	if (c->slots == NULL)
-		return;
-	clear_locked(c, 0, 0);
-	free(c->slots);
-	c->slots = NULL;
+	if (c->slots != NULL) {
+		clear_locked(c, 0, 0);
+		free(c->slots);
+		c->slots = NULL;
+	}
 	pthread_mutex_destroy(&c->lock);
 }
 
 void cst_cache_clear(cst_cache *c)
 {
-	if (c->slots == NULL)
-		return;
 	pthread_mutex_lock(&c->lock);
-	clear_locked(c, 0, 0);
+	if (c->slots != NULL)
+		clear_locked(c, 0, 0);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -88,12 +108,10 @@ static cst_cache_entry **find(cst_cache *c, const char *key)
 
 json_t *cst_cache_get(cst_cache *c, const char *key)
 {
-	if (c->slots == NULL)
-		return NULL;
 	json_t *v = NULL;
 	int64_t now = cst_now_ns();
 	pthread_mutex_lock(&c->lock);
-	cst_cache_entry *e = *find(c, key);
+	cst_cache_entry *e = c->slots ? *find(c, key) : NULL;
 	if (e && e->expires > now)
 		v = json_incref(e->value);
 	pthread_mutex_unlock(&c->lock);
@@ -102,11 +120,9 @@ json_t *cst_cache_get(cst_cache *c, const char *key)
 
 void cst_cache_drop(cst_cache *c, const char *key)
 {
-	if (c->slots == NULL)
-		return;
 	pthread_mutex_lock(&c->lock);
-	cst_cache_entry **p = find(c, key);
-	if (*p) {
+	cst_cache_entry **p = c->slots ? find(c, key) : NULL;
+	if (p && *p) {
 		cst_cache_entry *e = *p;
 		*p = e->next;
 		entry_free(e);
@@ -117,10 +133,16 @@ void cst_cache_drop(cst_cache *c, const char *key)
 
 void cst_cache_put(cst_cache *c, const char *key, json_t *value)
 {
-	if (c->slots == NULL || value == NULL)
+	if (value == NULL || c->max == 0)
 		return;
 	int64_t now = cst_now_ns();
 	pthread_mutex_lock(&c->lock);
+	if (c->slots == NULL || (c->count >= c->nslots && c->nslots < c->max))
+		grow_locked(c);
+	if (c->slots == NULL) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
 	cst_cache_entry **p = find(c, key);
 	if (*p) {
 		json_decref((*p)->value);

@@ -64,6 +64,7 @@ typedef struct sqlite_store {
 	pending_batch *queue;
 	int leader;
 	int bulk;   /* no fsync at all (bulk loads) */
+	int wrote;  /* a batch was committed: checkpoint at close */
 	int wal_fd; /* the -wal file, fsync'd outside the statement lock */
 	char *path;
 } sqlite_store;
@@ -104,6 +105,8 @@ static void sq_close(cst_storage *st)
 		return;
 	for (int i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(s->stmt[i]);
+	if (s->wrote)
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
 	sqlite3_close_v2(s->db);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
@@ -152,6 +155,11 @@ static int sq_open(cst_storage **out, const char *path, unsigned flags)
 		goto done;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	/* A process that only read (`custos get`) does not checkpoint and
+	 * delete the WAL at close: that was an fsync and two file re-creations
+	 * per read. One that wrote does (sq_close), so a copy of the vault
+	 * file alone taken after a write holds that write. */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
 	if (flags & CST_STORAGE_CREATE) {
 		if ((rc = exec(s, "PRAGMA journal_mode=WAL")) < 0 ||
 		    (rc = exec(s, "CREATE TABLE seq(n INTEGER NOT NULL); INSERT INTO seq VALUES(0); "
@@ -353,6 +361,7 @@ static void commit_group(sqlite_store *s, pending_batch *group)
 {
 	char msg[256] = "";
 	pthread_mutex_lock(&s->lock);
+	s->wrote = 1;
 	int rc = step_done(s, s->stmt[ST_BEGIN], "begin");
 	int64_t rev = 0;
 	if (rc == CST_OK)
