@@ -1,0 +1,188 @@
+/* policy.c - tests of src/core/policy.c: compiling HCL/JSON policies,
+ * Vault's matching and priority rules, deny, unions, and the built-in
+ * default and root policies, on an in-memory vault. */
+#include "testutil.h"
+
+#include "core/policy.h"
+#include "custos.h"
+#include "custos/request.h"
+
+static cst_vault *vault;
+
+static int setup(void **state)
+{
+	(void)state;
+	cst_open_opts o = {0};
+	o.backend = "memory";
+	o.vault_path = ":memory:";
+	unsigned char **shares = NULL;
+	size_t len = 0;
+	int rc = cst_vault_init_shamir(&vault, &o, 1, 1, &shares, &len);
+	if (shares) {
+		free(shares[0]);
+		free(shares);
+	}
+	return rc;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cst_vault_close(vault);
+	return 0;
+}
+
+static void put(const char *name, const char *text)
+{
+	int rc = cst_policy_put(vault, name, text);
+	if (rc != CST_OK)
+		fail_msg("policy %s: %s", name, cst_errmsg());
+}
+
+/* Capabilities of the named policies (a NULL-terminated list) on path. */
+static unsigned caps(const char *path, int listing, const char *p1, const char *p2)
+{
+	json_t *names = json_array();
+	json_array_append_new(names, json_string(p1));
+	if (p2)
+		json_array_append_new(names, json_string(p2));
+	cst_acl *acl = NULL;
+	assert_int_equal(cst_acl_build(&acl, vault, names), CST_OK);
+	unsigned c = cst_acl_capabilities(acl, path, listing);
+	cst_acl_free(acl);
+	json_decref(names);
+	return c;
+}
+
+static void test_exact_beats_glob(void **state)
+{
+	(void)state;
+	put("p1", "path \"secret/data/app\" { capabilities = [\"read\"] }\n"
+	          "path \"secret/data/*\" { capabilities = [\"create\", \"update\"] }\n");
+	assert_int_equal(caps("secret/data/app", 0, "p1", NULL), CST_CAP_READ);
+	assert_int_equal(caps("secret/data/other", 0, "p1", NULL), CST_CAP_CREATE | CST_CAP_UPDATE);
+	assert_int_equal(caps("secret/metadata/app", 0, "p1", NULL), 0); /* default deny */
+}
+
+static void test_priority_rules(void **state)
+{
+	(void)state;
+	/* Vault's documented order: a later first wildcard wins; then not
+	 * ending in '*'; then fewer '+'; then longer; then larger. */
+	put("p2", "path \"secret/*\" { capabilities = [\"read\"] }\n"
+	          "path \"secret/data/*\" { capabilities = [\"list\"] }\n"
+	          "path \"secret/+/zip\" { capabilities = [\"delete\"] }\n"
+	          "path \"secret/+/+/zap\" { capabilities = [\"patch\"] }\n"
+	          "path \"secret/+/zip*\" { capabilities = [\"update\"] }\n");
+	assert_int_equal(caps("secret/data/x", 0, "p2", NULL), CST_CAP_LIST);
+	assert_int_equal(caps("secret/foo", 0, "p2", NULL), CST_CAP_READ);
+	/* "secret/+/zip" against "secret/(star)" and "secret/+/zip(star)": the
+	 * same first wildcard, but the pattern without a trailing star wins. */
+	assert_int_equal(caps("secret/a/zip", 0, "p2", NULL), CST_CAP_DELETE);
+	/* Both end in a star and start their wildcards at the same place; the
+	 * one with more '+' loses (rule 3), so "secret/(star)" applies. */
+	assert_int_equal(caps("secret/a/zipper", 0, "p2", NULL), CST_CAP_READ);
+	assert_int_equal(caps("secret/a/b/zap", 0, "p2", NULL), CST_CAP_PATCH);
+	/* '+' is exactly one segment. */
+	assert_int_equal(caps("secret/a/b/zip", 0, "p2", NULL), CST_CAP_READ);
+}
+
+static void test_deny_and_unions(void **state)
+{
+	(void)state;
+	put("a", "path \"kv/data/shared/*\" { capabilities = [\"read\"] }\n"
+	         "path \"kv/data/x\" { capabilities = [\"read\"] }\n");
+	put("b", "path \"kv/data/shared/*\" { capabilities = [\"update\"] }\n"
+	         "path \"kv/data/x\" { capabilities = [\"deny\"] }\n"
+	         "path \"kv/data/*\" { capabilities = [\"list\"] }\n");
+	/* The same pattern in two policies: unioned. */
+	assert_int_equal(caps("kv/data/shared/k", 0, "a", "b"), CST_CAP_READ | CST_CAP_UPDATE);
+	/* deny in one wins over read in the other. */
+	assert_int_equal(caps("kv/data/x", 0, "a", "b"), 0);
+	/* Different patterns never combine: the shared/ glob wins over the
+	 * data/ glob, and its capabilities alone apply. */
+	assert_false(caps("kv/data/shared/k", 0, "a", "b") & CST_CAP_LIST);
+	/* A deleted or unknown policy acts as an empty one. */
+	assert_int_equal(caps("kv/data/shared/k", 0, "a", "nosuch"), CST_CAP_READ);
+}
+
+static void test_list_matches_exact_without_slash(void **state)
+{
+	(void)state;
+	put("l", "path \"secret/metadata/team\" { capabilities = [\"list\"] }\n");
+	assert_int_equal(caps("secret/metadata/team/", 1, "l", NULL), CST_CAP_LIST);
+	assert_int_equal(caps("secret/metadata/team/", 0, "l", NULL), 0);
+}
+
+static void test_legacy_json_and_root(void **state)
+{
+	(void)state;
+	put("legacy", "path \"old/*\" { policy = \"write\" }\npath \"old/ro\" { policy = \"read\" }\n");
+	assert_int_equal(caps("old/x", 0, "legacy", NULL),
+	                 CST_CAP_CREATE | CST_CAP_READ | CST_CAP_UPDATE | CST_CAP_DELETE | CST_CAP_LIST);
+	assert_int_equal(caps("old/ro", 0, "legacy", NULL), CST_CAP_READ | CST_CAP_LIST);
+	put("json", "{\"path\": {\"/j/*\": {\"capabilities\": [\"read\", \"sudo\"]}}}");
+	assert_int_equal(caps("j/k", 0, "json", NULL), CST_CAP_READ | CST_CAP_SUDO);
+	assert_true(caps("anything/at/all", 0, "root", NULL) & CST_CAP_SUDO);
+	/* The default policy exists from the start: lookup-self is readable. */
+	assert_int_equal(caps("auth/token/lookup-self", 0, "default", NULL), CST_CAP_READ);
+	assert_int_equal(caps("secret/data/x", 0, "default", NULL), 0);
+}
+
+static void test_refused(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"path \"a/*/b\" { capabilities = [\"read\"] }",   /* '*' not last */
+		"path \"a/+*\" { capabilities = [\"read\"] }",    /* +* */
+		"path \"a/b+\" { capabilities = [\"read\"] }",    /* + not a segment */
+		"path \"a\" { capabilities = [\"reed\"] }",       /* unknown capability */
+		"path \"a\" { capabilities = \"read\" }",         /* not a list */
+		"path \"a\" { policy = \"admin\" }",              /* unknown legacy */
+		"path \"a\" { capabilities = [\"read\"] ",         /* unterminated */
+		"",                                               /* empty */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = cst_policy_put(vault, "bad", bad[i]);
+		if (rc != CST_EINVAL)
+			fail_msg("policy %zu accepted (rc %d): %s", i, rc, bad[i]);
+	}
+	json_t *p = NULL;
+	assert_int_equal(cst_policy_get(&p, vault, "bad"), CST_ENOTFOUND);
+	assert_int_equal(cst_policy_put(vault, "root", "path \"x\" { capabilities = [\"read\"] }"),
+	                 CST_EINVAL);
+	assert_int_equal(cst_policy_delete(vault, "root"), CST_EINVAL);
+	assert_int_equal(cst_policy_delete(vault, "default"), CST_EINVAL);
+	/* Deleting takes effect at once (the cache is dropped). */
+	put("gone", "path \"g\" { capabilities = [\"read\"] }");
+	assert_int_equal(caps("g", 0, "gone", NULL), CST_CAP_READ);
+	assert_int_equal(cst_policy_delete(vault, "gone"), CST_OK);
+	assert_int_equal(caps("g", 0, "gone", NULL), 0);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	char out[160];
+	int changed = 0;
+	assert_int_equal(cst_policy_name(out, sizeof(out), "Team-ML", &changed), CST_OK);
+	assert_string_equal(out, "team-ml");
+	assert_true(changed);
+	assert_int_equal(cst_policy_name(out, sizeof(out), "a b", &changed), CST_EINVAL);
+	assert_int_equal(cst_policy_name(out, sizeof(out), "", &changed), CST_EINVAL);
+	assert_int_equal(cst_policy_name(out, sizeof(out), "../x", &changed), CST_EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_beats_glob),
+		cmocka_unit_test(test_priority_rules),
+		cmocka_unit_test(test_deny_and_unions),
+		cmocka_unit_test(test_list_matches_exact_without_slash),
+		cmocka_unit_test(test_legacy_json_and_root),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_names),
+	};
+	return cmocka_run_group_tests_name("policy", tests, setup, teardown);
+}
