@@ -1,28 +1,19 @@
 /* policy.c - tests of src/core/policy.c: compiling HCL/JSON policies,
  * Vault's matching and priority rules, deny, unions, and the built-in
  * default and root policies, on an in-memory vault. */
-#include "testutil.h"
-
 #include "core/policy.h"
 #include "custos.h"
 #include "custos/request.h"
+
+#include "testutil.h"
 
 static cst_vault *vault;
 
 static int setup(void **state)
 {
 	(void)state;
-	cst_open_opts o = {0};
-	o.backend = "memory";
-	o.vault_path = ":memory:";
-	unsigned char **shares = NULL;
-	size_t len = 0;
-	int rc = cst_vault_init_shamir(&vault, &o, 1, 1, &shares, &len);
-	if (shares) {
-		free(shares[0]);
-		free(shares);
-	}
-	return rc;
+	vault = test_memory_vault();
+	return vault ? 0 : -1;
 }
 
 static int teardown(void **state)

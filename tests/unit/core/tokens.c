@@ -1,29 +1,20 @@
 /* tokens.c - tests of src/core/tokens.c on an in-memory vault: creation
  * rules, the parent tree, use counts, bound CIDRs, renewal caps, the
  * expiry sweep, and that only keyed hashes reach storage. */
-#include "testutil.h"
-
 #include "core/tokens.h"
 #include "core/vault.h"
 #include "storage/storage.h"
 #include "util/timefmt.h"
+
+#include "testutil.h"
 
 static cst_vault *vault;
 
 static int setup(void **state)
 {
 	(void)state;
-	cst_open_opts o = {0};
-	o.backend = "memory";
-	o.vault_path = ":memory:";
-	unsigned char **shares = NULL;
-	size_t len = 0;
-	int rc = cst_vault_init_shamir(&vault, &o, 1, 1, &shares, &len);
-	if (shares) {
-		free(shares[0]);
-		free(shares);
-	}
-	return rc;
+	vault = test_memory_vault();
+	return vault ? 0 : -1;
 }
 
 static int teardown(void **state)
