@@ -22,6 +22,8 @@ static void print_env(json_t *data)
 	const char *k;
 	json_t *v;
 	json_object_foreach(data, k, v) {
+		if (isdigit((unsigned char)*k)) /* a shell name cannot start with a digit */
+			putchar('_');
 		for (const char *p = k; *p; p++)
 			putchar(isalnum((unsigned char)*p) ? toupper((unsigned char)*p) : '_');
 		putchar('=');

@@ -83,8 +83,11 @@ static int build_changes(cli_ctx *ctx, cli_opt *opts, json_t *body, int *status)
 			json_decref(custom);
 			return *status = cli_usage(ctx, "--set takes KEY=VALUE"), 0;
 		}
-		json_object_set_new(custom, "", json_null()); /* placeholder removed below */
-		json_object_del(custom, "");
+		if (eq - set->vals[i] > CST_LIMIT_CUSTOM_META_KEY) {
+			json_decref(custom);
+			return *status = cli_usage(ctx, "--set keys are at most %d characters",
+			                           CST_LIMIT_CUSTOM_META_KEY), 0;
+		}
 		char key[CST_LIMIT_CUSTOM_META_KEY + 1];
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - set->vals[i]), set->vals[i]);
 		json_object_set_new(custom, key, json_string(eq + 1));
