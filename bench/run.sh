@@ -98,8 +98,15 @@ for n in $SIZES; do
 		continue
 	fi
 	log "vault of $n secrets: generating $v"
-	rm -f "$v" "$v.tmp" "$v.tmp-wal" "$v.tmp-shm"
+	# The -wal and -shm files go too: readers leave them next to the vault,
+	# and SQLite would replay a stale -wal into the new file.
+	rm -f "$v" "$v-wal" "$v-shm" "$v.tmp" "$v.tmp-wal" "$v.tmp-shm"
 	/usr/bin/time -v "$GEN" --key-file "$KEY" "$v.tmp" "$n" >"$OUT/gen-$n.out" 2>"$OUT/gen-$n.err"
+	if [ -s "$v.tmp-wal" ]; then # gen_vault's close checkpoints: nothing may be left
+		echo "run.sh: $v.tmp-wal still holds frames; not moving the vault" >&2
+		exit 1
+	fi
+	rm -f "$v.tmp-wal" "$v.tmp-shm"
 	mv "$v.tmp" "$v"
 	tail -1 "$OUT/gen-$n.out" >&2
 done

@@ -119,15 +119,31 @@ static int seal_keyring(cst_barrier *b, cst_buf *out)
 }
 
 int cst_barrier_create(cst_barrier *b, cst_storage *st, const unsigned char *master,
-                       const cst_storage_op *extra, size_t n_extra)
+                       const cst_storage_op *extra, size_t n_extra,
+                       const cst_barrier_op *sealed, size_t n_sealed)
 {
 	init_fields(b, st, master);
 	cst_buf canary = CST_BUF_INIT, ring = CST_BUF_INIT;
-	cst_storage_op *ops = calloc(n_extra + 2, sizeof(*ops));
-	int rc = ops ? cst_keyring_new(&b->kr) : cst_fail(CST_ENOMEM, "out of memory");
+	size_t n = 2 + n_extra + n_sealed;
+	cst_storage_op *ops = calloc(n, sizeof(*ops));
+	cst_buf *bufs = calloc(n_sealed + 1, sizeof(*bufs));
+	int rc = ops && bufs ? cst_keyring_new(&b->kr) : cst_fail(CST_ENOMEM, "out of memory");
 	if (rc == CST_OK)
 		rc = cst_sealed_seal(&canary, master, MASTER_TERM, CST_PATH_CANARY, canary_text,
 		                     sizeof(canary_text) - 1);
+	/* The first values (the mount table) go in the same batch as the
+	 * keyring, counted in its seals, so a crash cannot leave a vault with
+	 * keys but no mounts. */
+	cst_term *t = rc == CST_OK ? cst_keyring_active(b->kr) : NULL;
+	if (t)
+		t->seals += n_sealed;
+	for (size_t i = 0; rc == CST_OK && i < n_sealed; i++) {
+		rc = cst_sealed_seal(&bufs[i], t->key, t->term, sealed[i].key, sealed[i].plain,
+		                     sealed[i].len);
+		ops[2 + n_extra + i] = (cst_storage_op){CST_STORAGE_PUT, sealed[i].key,
+		                                        (unsigned char *)bufs[i].ptr, bufs[i].len,
+		                                        sealed[i].expect_rev};
+	}
 	if (rc == CST_OK)
 		rc = seal_keyring(b, &ring);
 	if (rc == CST_OK) {
@@ -137,8 +153,11 @@ int cst_barrier_create(cst_barrier *b, cst_storage *st, const unsigned char *mas
 		                          ring.len, CST_REV_ABSENT};
 		if (n_extra)
 			memcpy(ops + 2, extra, n_extra * sizeof(*ops));
-		rc = cst_storage_batch(st, ops, n_extra + 2);
+		rc = cst_storage_batch(st, ops, n);
 	}
+	for (size_t i = 0; bufs && i < n_sealed; i++)
+		cst_buf_release(&bufs[i]);
+	free(bufs);
 	free(ops);
 	cst_buf_release(&canary);
 	cst_buf_release(&ring);

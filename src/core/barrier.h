@@ -38,9 +38,11 @@ typedef struct cst_barrier_op {
 } cst_barrier_op;
 
 /* Writes a canary and a new keyring for a new vault, along with `extra`
- * plain storage ops (the seal config), in one batch. */
+ * plain storage ops (the seal record) and `sealed` values sealed under the
+ * new data key (the mount table), all in one batch. */
 int cst_barrier_create(cst_barrier *b, cst_storage *st, const unsigned char *master,
-                       const cst_storage_op *extra, size_t n_extra)
+                       const cst_storage_op *extra, size_t n_extra,
+                       const cst_barrier_op *sealed, size_t n_sealed)
 	__attribute__((warn_unused_result));
 
 /* Proves the master key with the canary and loads the keyring. Returns

@@ -176,22 +176,20 @@ static int init_with_key(cst_vault **out, const cst_open_opts *opts, const cst_k
 		rc = cst_fail(CST_ENOMEM, "out of memory");
 		goto done;
 	}
-	cst_storage_op op = {CST_STORAGE_PUT, CST_PATH_SEAL, (unsigned char *)seal_text,
-	                     strlen(seal_text), CST_REV_ABSENT};
-	if ((rc = cst_barrier_create(&v->barrier, v->st, ks->key, &op, 1)) < 0)
-		goto done;
-	unsealed = 1;
-	snprintf(v->key_source, sizeof(v->key_source), "%s", ks->desc);
 	mounts = cst_router_default_mounts();
 	mounts_text = mounts ? json_dumps(mounts, JSON_COMPACT) : NULL;
 	if (mounts_text == NULL) {
 		rc = cst_fail(CST_ENOMEM, "out of memory");
 		goto done;
 	}
+	cst_storage_op op = {CST_STORAGE_PUT, CST_PATH_SEAL, (unsigned char *)seal_text,
+	                     strlen(seal_text), CST_REV_ABSENT};
 	cst_barrier_op mop = {CST_STORAGE_PUT, CST_PATH_MOUNTS, mounts_text, strlen(mounts_text),
 	                      CST_REV_ABSENT};
-	if ((rc = cst_barrier_batch(&v->barrier, &mop, 1)) < 0)
+	if ((rc = cst_barrier_create(&v->barrier, v->st, ks->key, &op, 1, &mop, 1)) < 0)
 		goto done;
+	unsealed = 1;
+	snprintf(v->key_source, sizeof(v->key_source), "%s", ks->desc);
 	rc = cst_router_load(&v->router, &v->barrier);
 done:
 	json_decref(mounts);

@@ -91,7 +91,7 @@ static int setup(void **state)
 	if (cst_rand_bytes(f->master, sizeof(f->master)) != CST_OK ||
 	    cst_storage_open(&f->st, f->backend, f->path, CST_STORAGE_CREATE | CST_STORAGE_BULK) !=
 	            CST_OK ||
-	    cst_barrier_create(&f->b, f->st, f->master, NULL, 0) != CST_OK)
+	    cst_barrier_create(&f->b, f->st, f->master, NULL, 0, NULL, 0) != CST_OK)
 		return -1;
 	f->sealed = 0;
 	return 0;
@@ -222,7 +222,7 @@ static void test_create_unseal(void **state)
 	cst_barrier other;
 	unsigned char k2[CST_KEY_LEN];
 	assert_int_equal(cst_rand_bytes(k2, sizeof(k2)), CST_OK);
-	assert_int_equal(cst_barrier_create(&other, f->st, k2, NULL, 0), CST_ECONFLICT);
+	assert_int_equal(cst_barrier_create(&other, f->st, k2, NULL, 0, NULL, 0), CST_ECONFLICT);
 	assert_int_equal(cst_barrier_unseal(&other, f->st, f->master), CST_OK);
 	assert_plain_str(&other, "k", "v");
 	cst_barrier_release(&other);
@@ -242,7 +242,7 @@ static void test_create_extra_ops(void **state)
 	assert_int_equal(cst_storage_open(&st, "memory", NULL, CST_STORAGE_CREATE), CST_OK);
 	cst_storage_op extra = {CST_STORAGE_PUT, CST_PATH_SEAL, (const unsigned char *)"{}", 2,
 	                        CST_REV_ABSENT};
-	assert_int_equal(cst_barrier_create(&b, st, f->master, &extra, 1), CST_OK);
+	assert_int_equal(cst_barrier_create(&b, st, f->master, &extra, 1, NULL, 0), CST_OK);
 	size_t len;
 	unsigned char *v = raw_get(st, CST_PATH_SEAL, &len, NULL);
 	assert_int_equal(len, 2);
