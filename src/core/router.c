@@ -161,6 +161,16 @@ static const cst_route *find_route(const cst_engine *e, const char *rest, const 
 	return NULL;
 }
 
+/* A path as it may appear in a message: printable ASCII only, at most
+ * n - 1 bytes (request paths come from the network). */
+static void printable(char *out, size_t n, const char *path)
+{
+	size_t i = 0;
+	for (; path[i] && i + 1 < n; i++)
+		out[i] = (path[i] >= 0x20 && path[i] < 0x7f) ? path[i] : '?';
+	out[i] = '\0';
+}
+
 /* The capability an operation needs. */
 static unsigned needed_cap(cst_op op)
 {
@@ -229,11 +239,12 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 	cst_engine_ctx ctx = {v, b, m ? m->path : "", m ? m->prefix : "", tail,
 	                      remote ? &caller : NULL, !remote};
 	cst_request routed = *req;
+	char shown[201];
+	printable(shown, sizeof(shown), req->path);
 	if (rt == NULL)
-		rc = cst_fail(CST_ENOTFOUND, "no handler for route \"%.200s\". route entry not found.",
-		              req->path);
+		rc = cst_fail(CST_ENOTFOUND, "no handler for route \"%s\". route entry not found.", shown);
 	else if (!(rt->ops & CST_OPS(req->op)))
-		rc = cst_fail(CST_EUNSUPPORTED, "unsupported operation on %.200s", req->path);
+		rc = cst_fail(CST_EUNSUPPORTED, "unsupported operation on %s", shown);
 	else
 		rc = CST_OK;
 	/* POST/PUT arrive as update; the existence check makes a write to a
