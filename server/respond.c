@@ -6,18 +6,35 @@
 #include "crypto/rand.h"
 #include "respond.h"
 
+/* Random bytes for request ids, drawn from the CSPRNG a block at a time:
+ * one cst_rand_bytes call per 128 ids instead of one per id (with the
+ * snprintf formatting, it was ~5% of the CPU time of a KV read). Ids are
+ * correlation ids, not secrets; each byte is used for one id only. */
+static _Thread_local unsigned char id_pool[2048];
+static _Thread_local size_t id_pool_left;
+
 static json_t *request_id(void)
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char r[16];
-	char id[40];
-	if (cst_rand_bytes(r, sizeof(r)) < 0)
+	char id[37], *o = id;
+	if (id_pool_left < sizeof(r) && cst_rand_bytes(id_pool, sizeof(id_pool)) >= 0)
+		id_pool_left = sizeof(id_pool);
+	if (id_pool_left >= sizeof(r)) {
+		id_pool_left -= sizeof(r);
+		memcpy(r, id_pool + id_pool_left, sizeof(r));
+	} else {
 		memset(r, 0, sizeof(r));
+	}
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40); /* a version 4 UUID */
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	snprintf(id, sizeof(id),
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
-	         r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
-	         r[15]);
+	for (size_t i = 0; i < sizeof(r); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[r[i] >> 4];
+		*o++ = hex[r[i] & 0x0f];
+	}
+	*o = '\0';
 	return json_string(id);
 }
 
