@@ -41,14 +41,18 @@ LIB_OBJS := \
 	src/storage/storage.o \
 	src/storage/memory.o \
 	src/storage/sqlite.o \
+	src/storage/sqlite_write.o \
+	src/storage/readcache.o \
 	src/core/error.o \
 	src/core/names.o \
 	src/core/sealed.o \
 	src/core/barrier.o \
+	src/core/record_cache.o \
 	src/core/keysource.o \
 	src/core/cache.o \
 	src/core/tokens.o \
 	src/core/policy.o \
+	src/core/acl_cache.o \
 	src/core/vault.o \
 	src/core/router.o \
 	src/core/api.o \

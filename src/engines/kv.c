@@ -46,27 +46,41 @@ json_t *kv_new_meta(int64_t now)
 	                 "cas_required", 0, "delete_version_after", 0, "custom_metadata", "versions");
 }
 
-int kv_load(kv_record *rec, cst_engine_ctx *ctx, const char *name)
+static int load_meta(kv_record *rec, cst_engine_ctx *ctx, const char *name, int shared)
 {
 	char key[CST_LIMIT_STORAGE_KEY + 1];
-	cst_buf raw = CST_BUF_INIT;
+	json_t *meta = NULL;
 	rec->meta = NULL;
 	rec->rev = 0;
 	int rc = cst_name_check(name, strlen(name));
 	if (rc == CST_OK)
 		rc = kv_meta_key(key, ctx, name);
 	if (rc == CST_OK)
-		rc = cst_barrier_get(ctx->barrier, key, &raw, &rec->rev);
+		rc = cst_barrier_get_json_shared(ctx->barrier, key, &meta, &rec->rev);
 	if (rc == CST_ENOTFOUND) {
 		cst_error_clear();
-		rc = CST_OK;
-	} else if (rc == CST_OK) {
-		rec->meta = json_loadb(raw.ptr, raw.len, 0, NULL);
-		if (!json_is_object(rec->meta))
-			rc = cst_fail(CST_EINTEGRITY, "metadata of %.200s is damaged", name);
+		rec->rev = 0;
+		return CST_OK;
 	}
-	cst_buf_release(&raw);
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (shared) {
+		rec->meta = meta;
+		return CST_OK;
+	}
+	rec->meta = json_deep_copy(meta);
+	json_decref(meta);
+	return rec->meta ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
+}
+
+int kv_load(kv_record *rec, cst_engine_ctx *ctx, const char *name)
+{
+	return load_meta(rec, ctx, name, 0);
+}
+
+int kv_load_shared(kv_record *rec, cst_engine_ctx *ctx, const char *name)
+{
+	return load_meta(rec, ctx, name, 1);
 }
 
 void kv_record_release(kv_record *rec)
@@ -78,21 +92,15 @@ void kv_record_release(kv_record *rec)
 int kv_load_config(json_t **out, cst_engine_ctx *ctx)
 {
 	char key[CST_LIMIT_STORAGE_KEY + 1];
-	cst_buf raw = CST_BUF_INIT;
 	snprintf(key, sizeof(key), "%sconfig", ctx->storage_prefix);
-	int rc = cst_barrier_get(ctx->barrier, key, &raw, NULL);
 	*out = NULL;
-	if (rc == CST_OK) {
-		*out = json_loadb(raw.ptr, raw.len, 0, NULL);
-		if (!json_is_object(*out))
-			rc = cst_fail(CST_EINTEGRITY, "engine config is damaged");
-	} else if (rc == CST_ENOTFOUND) {
+	int rc = cst_barrier_get_json_shared(ctx->barrier, key, out, NULL);
+	if (rc == CST_ENOTFOUND) {
 		cst_error_clear();
 		rc = CST_OK;
 		*out = json_pack("{s:i, s:b, s:i}", "max_versions", 0, "cas_required", 0,
 		                 "delete_version_after", 0);
 	}
-	cst_buf_release(&raw);
 	return rc;
 }
 
@@ -116,7 +124,12 @@ int kv_save(cst_engine_ctx *ctx, const char *name, const kv_record *rec,
 		                          rec->rev ? (int64_t)rec->rev : CST_REV_ABSENT};
 		if (n_extra)
 			memcpy(ops + 1, extra, n_extra * sizeof(*ops));
-		rc = cst_barrier_batch(ctx->barrier, ops, n_extra + 1);
+		uint64_t rev = 0;
+		rc = cst_barrier_batch_rev(ctx->barrier, ops, n_extra + 1, &rev);
+		/* The next request on this secret (often the client's read of
+		 * what it wrote) then finds the record decoded already. */
+		if (rc == CST_OK)
+			cst_barrier_remember_json(ctx->barrier, key, rev, rec->meta);
 	}
 	free(ops);
 	free(text);
@@ -245,7 +258,7 @@ static int data_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 	uint64_t version = 0;
 	json_t *qv = json_object_get(req->data, "version");
 	int rc = qv ? kv_weak_uint(&version, qv, "version") : CST_OK;
-	if (rc < 0 || (rc = kv_load(&rec, ctx, ctx->rest)) < 0)
+	if (rc < 0 || (rc = kv_load_shared(&rec, ctx, ctx->rest)) < 0)
 		return rc;
 	if (rec.meta == NULL) {
 		rc = cst_fail(CST_ENOTFOUND, "no secret %.200s", ctx->rest);
@@ -274,7 +287,7 @@ static int data_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 		 * metadata: then it is simply gone. Only a version missing under
 		 * unchanged metadata means the store lost data. */
 		kv_record again;
-		int moved = kv_load(&again, ctx, ctx->rest) == CST_OK && again.rev != rec.rev;
+		int moved = kv_load_shared(&again, ctx, ctx->rest) == CST_OK && again.rev != rec.rev;
 		kv_record_release(&again);
 		rc = moved ? cst_fail(CST_ENOTFOUND, "version %llu of %.200s no longer exists",
 		                      (unsigned long long)version, ctx->rest)
@@ -433,7 +446,7 @@ static int with_record(cst_engine_ctx *ctx, const cst_request *req, cst_response
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", cst_errmsg());
 		kv_record again;
-		if (kv_load(&again, ctx, ctx->rest) < 0)
+		if (kv_load_shared(&again, ctx, ctx->rest) < 0)
 			break;
 		int raced = again.rev != seen_rev;
 		kv_record_release(&again);
@@ -587,18 +600,15 @@ static int types_read(cst_engine_ctx *ctx, const cst_request *req, cst_response 
 /* The existence check for data/ and metadata/: does the secret exist? */
 static int secret_exists(cst_engine_ctx *ctx, int *out)
 {
-	char key[CST_LIMIT_STORAGE_KEY + 1];
-	cst_buf raw = CST_BUF_INIT;
+	kv_record rec;
 	*out = 0;
-	if (cst_name_check(ctx->rest, strlen(ctx->rest)) < 0 || kv_meta_key(key, ctx, ctx->rest) < 0)
+	if (cst_name_check(ctx->rest, strlen(ctx->rest)) < 0)
 		return CST_OK; /* the handler reports the bad name */
-	int rc = cst_barrier_get(ctx->barrier, key, &raw, NULL);
-	cst_buf_release(&raw);
-	if (rc == CST_ENOTFOUND) {
-		cst_error_clear();
-		return CST_OK;
-	}
-	*out = rc == CST_OK;
+	/* Through the record cache: the handler's own load right after is then
+	 * a cache hit instead of a second decryption and parse. */
+	int rc = kv_load_shared(&rec, ctx, ctx->rest);
+	*out = rc == CST_OK && rec.meta != NULL;
+	kv_record_release(&rec);
 	return rc;
 }
 
