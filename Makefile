@@ -38,6 +38,7 @@ LIB_OBJS := \
 	src/crypto/rand.o \
 	src/crypto/keyring.o \
 	src/crypto/shamir.o \
+	src/crypto/fernet.o \
 	src/storage/storage.o \
 	src/storage/memory.o \
 	src/storage/sqlite.o \
@@ -57,7 +58,8 @@ LIB_OBJS := \
 	src/engines/types.o \
 	src/engines/sys.o \
 	src/engines/token.o \
-	src/engines/registry.o
+	src/engines/registry.o \
+	src/providers/fernet_import.o
 
 CLI_OBJS := \
 	cli/main.o \
@@ -77,6 +79,9 @@ CLI_OBJS := \
 	cli/cmd_server.o \
 	cli/cmd_auth.o \
 	cli/cmd_admin.o \
+	cli/cmd_fernet.o \
+	cli/cmd_import.o \
+	cli/cmd_import_fernet.o \
 	cli/remote.o
 
 SERVER_OBJS := \

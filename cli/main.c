@@ -40,6 +40,8 @@ static const command commands[] = {
 	{"token", cmd_token, "create, look up, renew and revoke tokens"},
 	{"policy", cmd_policy, "write, read, list and delete ACL policies"},
 	{"operator", cmd_operator, "initialise, unseal and seal a server"},
+	{"import", cmd_import, "import credentials from other tools (custos import -h)"},
+	{"fernet", cmd_fernet, "encrypt or decrypt Fernet tokens (Python cryptography.fernet)"},
 };
 
 static void usage(FILE *f)
