@@ -33,12 +33,15 @@ LIB_OBJS := \
 	src/util/json.o \
 	src/util/hcl.o \
 	src/util/cidr.o \
+	src/util/url.o \
+	src/util/httpmsg.o \
 	src/crypto/aead.o \
 	src/crypto/kdf.o \
 	src/crypto/rand.o \
 	src/crypto/keyring.o \
 	src/crypto/shamir.o \
 	src/crypto/fernet.o \
+	src/crypto/sigv4.o \
 	src/storage/storage.o \
 	src/storage/memory.o \
 	src/storage/sqlite.o \
