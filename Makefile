@@ -62,7 +62,9 @@ LIB_OBJS := \
 	src/engines/sys.o \
 	src/engines/token.o \
 	src/engines/registry.o \
-	src/providers/fernet_import.o
+	src/providers/fernet_import.o \
+	src/providers/s3_presign.o \
+	src/providers/presign_cache.o
 
 CLI_OBJS := \
 	cli/main.o \
@@ -85,6 +87,7 @@ CLI_OBJS := \
 	cli/cmd_fernet.o \
 	cli/cmd_import.o \
 	cli/cmd_import_fernet.o \
+	cli/cmd_presign.o \
 	cli/remote.o
 
 SERVER_OBJS := \

@@ -108,6 +108,7 @@ int cmd_operator(cli_ctx *ctx, int argc, char **argv);
 int cmd_fernet(cli_ctx *ctx, int argc, char **argv);
 int cmd_import(cli_ctx *ctx, int argc, char **argv);
 int cmd_import_fernet(cli_ctx *ctx, int argc, char **argv);
+int cmd_presign(cli_ctx *ctx, int argc, char **argv);
 
 /* The options `fernet` and `import fernet` share: the key from the
  * environment variable key_env, --ttl (ttl -1 when absent) and --now (the
