@@ -109,6 +109,11 @@ int cmd_fernet(cli_ctx *ctx, int argc, char **argv);
 int cmd_import(cli_ctx *ctx, int argc, char **argv);
 int cmd_import_fernet(cli_ctx *ctx, int argc, char **argv);
 int cmd_presign(cli_ctx *ctx, int argc, char **argv);
+int cmd_check(cli_ctx *ctx, int argc, char **argv);
+
+/* Execs helper (custos-server, custos-check) from custos's own directory
+ * with the global flags and argv; returns only on failure (status 1). */
+int cli_exec_sibling(cli_ctx *ctx, const char *helper, int argc, char **argv);
 
 /* The options `fernet` and `import fernet` share: the key from the
  * environment variable key_env, --ttl (ttl -1 when absent) and --now (the

@@ -41,6 +41,7 @@ static const command commands[] = {
 	{"policy", cmd_policy, "write, read, list and delete ACL policies"},
 	{"operator", cmd_operator, "initialise, unseal and seal a server"},
 	{"import", cmd_import, "import credentials from other tools (custos import -h)"},
+	{"check", cmd_check, "check credentials against their providers (custos check -h)"},
 	{"presign", cmd_presign, "presigned S3 URLs from an aws credential"},
 	{"fernet", cmd_fernet, "encrypt or decrypt Fernet tokens (Python cryptography.fernet)"},
 };
