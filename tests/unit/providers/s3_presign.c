@@ -249,6 +249,8 @@ static void test_api_and_cache(void **state)
 	fake_now += 539;                                           /* 600 - 60 - 1 */
 	assert_int_equal(cst_presign_cache_get(&u2, c, "aws/prod", &o), CST_OK);
 	assert_string_equal(u1, u2);
+	cst_secret_free(u2);
+	u2 = NULL;
 	/* Other options are another entry. */
 	o.method = "PUT";
 	assert_int_equal(cst_presign_cache_get(&u3, c, "aws/prod", &o), CST_OK);
