@@ -40,6 +40,10 @@ static const command commands[] = {
 	{"token", cmd_token, "create, look up, renew and revoke tokens"},
 	{"policy", cmd_policy, "write, read, list and delete ACL policies"},
 	{"operator", cmd_operator, "initialise, unseal and seal a server"},
+	{"import", cmd_import, "import credentials from other tools (custos import -h)"},
+	{"check", cmd_check, "check credentials against their providers (custos check -h)"},
+	{"presign", cmd_presign, "presigned S3 URLs from an aws credential"},
+	{"fernet", cmd_fernet, "encrypt or decrypt Fernet tokens (Python cryptography.fernet)"},
 };
 
 static void usage(FILE *f)

@@ -646,6 +646,7 @@ static const cst_route kv_routes[] = {
 	{"destroy/", 0, WR, kv_destroy_versions, NULL, 0, 0},
 	{"config", 1, RD | WR, config_route, NULL, 0, 0},
 	{"types", 1, RD, types_read, NULL, 0, 0},
+	{"check/", 0, RD, kv_check_read, NULL, 0, 0},
 };
 
 const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0])};

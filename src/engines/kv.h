@@ -96,4 +96,7 @@ int kv_delete_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response
 int kv_undelete_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 int kv_destroy_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 
+/* secret/check/NAME (kv_check.c): a provider check of the credential. */
+int kv_check_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+
 #endif
