@@ -31,6 +31,7 @@ LIB_OBJS := \
 	src/util/timefmt.o \
 	src/util/file.o \
 	src/util/json.o \
+	src/util/json_dump.o \
 	src/util/hcl.o \
 	src/util/cidr.o \
 	src/util/url.o \

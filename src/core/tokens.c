@@ -13,6 +13,7 @@
 #include "storage/storage.h"
 #include "util/base64.h"
 #include "util/cidr.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
 
@@ -176,7 +177,7 @@ static int save_entry(cst_vault *v, const char *hash, json_t *entry, int is_new,
 {
 	char id_key[KEY_MAX], acc_key[KEY_MAX], parent_key[KEY_MAX], exp_key[KEY_MAX],
 		old_exp_key[KEY_MAX];
-	char *text = json_dumps(entry, JSON_COMPACT);
+	char *text = cst_json_dump(entry);
 	char acc_ref[128];
 	const char *accessor = json_string_value(json_object_get(entry, "accessor"));
 	const char *parent = json_string_value(json_object_get(entry, "parent"));

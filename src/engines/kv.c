@@ -11,6 +11,7 @@
 #include "core/limits.h"
 #include "core/names.h"
 #include "engines/types.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
 
@@ -116,7 +117,7 @@ int kv_save(cst_engine_ctx *ctx, const char *name, const kv_record *rec,
             const cst_barrier_op *extra, size_t n_extra)
 {
 	char key[CST_LIMIT_STORAGE_KEY + 1];
-	char *text = json_dumps(rec->meta, JSON_COMPACT);
+	char *text = cst_json_dump(rec->meta);
 	cst_barrier_op *ops = calloc(n_extra + 1, sizeof(*ops));
 	int rc = text && ops ? kv_meta_key(key, ctx, name) : cst_fail(CST_ENOMEM, "out of memory");
 	if (rc == CST_OK) {
@@ -390,7 +391,7 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 		type = json_string_value(json_object_get(meta, "type"));
 	if ((rc = cst_type_validate(type, data)) < 0)
 		return rc;
-	char *text = json_dumps(data, JSON_COMPACT);
+	char *text = cst_json_dump(data);
 	if (text == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
 	if (strlen(text) > CST_LIMIT_VALUE) {
