@@ -60,11 +60,18 @@ LIB_OBJS := \
 	src/core/acl_cache.o \
 	src/core/vault.o \
 	src/core/router.o \
+	src/core/audit.o \
+	src/core/audit_entry.o \
+	src/core/audit_chain.o \
+	src/core/audit_device.o \
+	src/core/audit_filter.o \
+	src/core/metrics.o \
 	src/core/api.o \
 	src/engines/kv.o \
 	src/engines/kv_meta.o \
 	src/engines/types.o \
 	src/engines/sys.o \
+	src/engines/sys_audit.o \
 	src/engines/token.o \
 	src/engines/registry.o \
 	src/providers/fernet_import.o \

@@ -357,12 +357,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			status = 204;
 		} else {
 			status = 200;
-			body = server_envelope(&resp, t.path);
+			body = server_envelope(&resp, t.path, "00000000-0000-4000-8000-000000000000");
 			check_envelope(body, status);
 		}
 	} else if (rc == CST_ENOTFOUND && resp.data != NULL) {
 		status = 404;
-		body = server_envelope(&resp, t.path);
+		body = server_envelope(&resp, t.path, "00000000-0000-4000-8000-000000000000");
 		check_envelope(body, status);
 	} else {
 		if (rc == CST_OK)

@@ -8,10 +8,12 @@
 # The Vault-client compatibility tests (tests/compat, `make compat`) need
 # python3-hvac, Node.js + npm, and the npm packages pinned in
 # tests/compat/package-lock.json, which `npm ci` installs there when
-# node_modules is missing or older than the lock file.
+# node_modules is missing or older than the lock file. prometheus brings
+# promtool, which checks the sys/metrics text format in a test (19 MB;
+# Debian 12 has no smaller package with promtool).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libpq-dev postgresql sqlite3 python3 procps curl python3-hvac python3-cryptography"
+pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libpq-dev postgresql sqlite3 python3 procps curl python3-hvac python3-cryptography prometheus"
 for arg in "$@"; do
 	case "$arg" in
 	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind wrk nginx linux-perf" ;;

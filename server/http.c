@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "core/error.h"
+#include "crypto/rand.h"
 #include "server.h"
 #include "translate.h"
 #include "util/buf.h"
@@ -64,6 +65,23 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, char *tex
 	if (atomic_load(&stopping))
 		MHD_add_response_header(r, "Connection", "close");
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A raw body (sys/metrics): the handler's bytes and Content-Type. */
+static enum MHD_Result send_raw(struct MHD_Connection *c, cst_response *resp)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(resp->raw_len, resp->raw, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL)
+		return MHD_NO;
+	resp->raw = NULL; /* MHD frees it */
+	MHD_add_response_header(r, "Content-Type", resp->raw_type ? resp->raw_type : "text/plain");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	if (atomic_load(&stopping))
+		MHD_add_response_header(r, "Connection", "close");
+	enum MHD_Result ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -142,19 +160,25 @@ static enum MHD_Result handle(server_state *st, struct MHD_Connection *c, const 
 		server_translated_release(&t);
 		return send_value(c, status, error);
 	}
+	/* One id for the audit entries and the response's request_id. */
+	char id[CST_UUID_LEN + 1];
+	cst_rand_uuid(id);
 	cst_request req = {.op = t.op, .flags = CST_REQ_REMOTE, .path = t.path, .data = t.data,
-	                   .token = t.token ? t.token : "", .client_addr = client};
+	                   .token = t.token ? t.token : "", .client_addr = client,
+	                   .request_id = id};
 	cst_response resp = {0};
 	int rc = cst_vault_request(st->vault, &req, &resp);
 	enum MHD_Result ret;
-	if (rc == CST_OK) {
+	if (rc == CST_OK && resp.raw != NULL) {
+		ret = send_raw(c, &resp);
+	} else if (rc == CST_OK) {
 		if (resp.data == NULL && resp.auth == NULL && resp.warnings == NULL)
 			ret = send_json(c, 204, NULL);
 		else
-			ret = send_value(c, 200, server_envelope(&resp, t.path));
+			ret = send_value(c, 200, server_envelope(&resp, t.path, id));
 	} else if (rc == CST_ENOTFOUND && resp.data != NULL) {
 		/* KV v2: a deleted or destroyed version is a 404 with the envelope. */
-		ret = send_value(c, 404, server_envelope(&resp, t.path));
+		ret = send_value(c, 404, server_envelope(&resp, t.path, id));
 	} else {
 		ret = send_error(c, rc);
 	}
@@ -315,8 +339,15 @@ int server_run(server_state *st)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
-	while (sigwait(&set, &sig) != 0)
-		;
+	sigaddset(&set, SIGHUP);
+	/* SIGHUP: reopen the audit files (logrotate moved them away). */
+	while (sigwait(&set, &sig) != 0 || sig == SIGHUP) {
+		if (sig == SIGHUP && st->vault != NULL) {
+			fprintf(stderr, "custos server: SIGHUP: reopening audit files\n");
+			cst_vault_audit_reopen(st->vault);
+		}
+		sig = 0;
+	}
 	atomic_store(&stopping, 1);
 	/* Drain: stop accepting, let the requests in flight finish and their
 	 * answers go out, then stop. Requests already read but not yet handled
@@ -348,6 +379,7 @@ void server_block_signals(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }

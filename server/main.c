@@ -26,7 +26,8 @@ static const char usage[] =
 
 static volatile int sweeper_stop;
 
-/* Revokes expired tokens every few seconds, walking the expiry index. */
+/* Revokes expired tokens every few seconds, walking the expiry index, and
+ * stores the audit devices' chain positions. */
 static void *sweeper(void *arg)
 {
 	server_state *st = arg;
@@ -38,6 +39,10 @@ static void *sweeper(void *arg)
 		uint64_t n = 0;
 		if (st->vault && !cst_vault_sealed(st->vault) && cst_vault_sweep(st->vault, &n) < 0)
 			fprintf(stderr, "custos server: token sweep: %s\n", cst_errmsg());
+		/* The audit chain positions, so a restart after a crash continues
+		 * them (a clean stop stores them at seal). */
+		if (st->vault && cst_vault_audit_flush(st->vault) < 0)
+			fprintf(stderr, "custos server: audit positions: %s\n", cst_errmsg());
 	}
 	return NULL;
 }

@@ -3,40 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "crypto/rand.h"
 #include "respond.h"
-
-/* Random bytes for request ids, drawn from the CSPRNG a block at a time:
- * one cst_rand_bytes call per 128 ids instead of one per id (with the
- * snprintf formatting, it was ~5% of the CPU time of a KV read). Ids are
- * correlation ids, not secrets; each byte is used for one id only. */
-static _Thread_local unsigned char id_pool[2048];
-static _Thread_local size_t id_pool_left;
-
-static json_t *request_id(void)
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char r[16];
-	char id[37], *o = id;
-	if (id_pool_left < sizeof(r) && cst_rand_bytes(id_pool, sizeof(id_pool)) >= 0)
-		id_pool_left = sizeof(id_pool);
-	if (id_pool_left >= sizeof(r)) {
-		id_pool_left -= sizeof(r);
-		memcpy(r, id_pool + id_pool_left, sizeof(r));
-	} else {
-		memset(r, 0, sizeof(r));
-	}
-	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40); /* a version 4 UUID */
-	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
-	for (size_t i = 0; i < sizeof(r); i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			*o++ = '-';
-		*o++ = hex[r[i] >> 4];
-		*o++ = hex[r[i] & 0x0f];
-	}
-	*o = '\0';
-	return json_string(id);
-}
 
 /* Legacy routes whose data keys Vault also copies to the top level: its
  * injectDataIntoTopRoutes, registered on Go's http.ServeMux, where a
@@ -61,10 +28,10 @@ static int injects_data(const char *path)
 	return 0;
 }
 
-json_t *server_envelope(const cst_response *resp, const char *path)
+json_t *server_envelope(const cst_response *resp, const char *path, const char *request_id)
 {
-	json_t *env = json_pack("{s:o, s:s, s:b, s:i, s:O, s:n, s:O, s:O}", "request_id",
-	                        request_id(), "lease_id", "", "renewable", 0, "lease_duration", 0,
+	json_t *env = json_pack("{s:s, s:s, s:b, s:i, s:O, s:n, s:O, s:O}", "request_id",
+	                        request_id, "lease_id", "", "renewable", 0, "lease_duration", 0,
 	                        "data", resp->data ? resp->data : json_null(), "wrap_info",
 	                        "warnings", resp->warnings ? resp->warnings : json_null(), "auth",
 	                        resp->auth ? resp->auth : json_null());

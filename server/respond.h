@@ -9,8 +9,8 @@
 #include "custos/request.h"
 
 /* The Vault envelope for a successful response (or a KV deleted-version
- * 404); owned by the caller. */
-json_t *server_envelope(const cst_response *resp, const char *path);
+ * 404) with the request's id (cst_rand_uuid); owned by the caller. */
+json_t *server_envelope(const cst_response *resp, const char *path, const char *request_id);
 
 /* An error body {"errors":[...]} for rc and the thread's message; sets
  * *status to the HTTP status. Owned by the caller. */

@@ -47,9 +47,9 @@ int server_config_load(server_config *cfg, const char *path);
 /* Runs the HTTP daemon until SIGTERM/SIGINT, then drains and returns. */
 int server_run(server_state *st);
 
-/* Blocks SIGTERM and SIGINT in the calling thread (and the threads it
- * starts after), for server_run's sigwait; ignores SIGPIPE. Call before
- * starting any thread. */
+/* Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (and the
+ * threads it starts after), for server_run's sigwait; ignores SIGPIPE.
+ * Call before starting any thread. */
 void server_block_signals(void);
 
 /* Routes handled before the vault (bare JSON, unauthenticated or seal-related):

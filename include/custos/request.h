@@ -37,12 +37,20 @@ typedef struct cst_request {
 	const char *client_addr; /* borrowed; may be NULL */
 	cst_progress_cb progress;  /* optional, for long operations (rewrap) */
 	void *progress_payload;
+	/* borrowed; the request id the audit entries carry (the server's
+	 * response request_id); NULL: the router makes one when it audits */
+	const char *request_id;
 } cst_request;
 
 typedef struct cst_response {
 	json_t *data;     /* owned; NULL means no content (HTTP 204) */
 	json_t *warnings; /* owned array of strings, or NULL */
 	json_t *auth;     /* owned; a new token (Vault's "auth" object), or NULL */
+	/* A raw body instead of the envelope (sys/metrics), sent with
+	 * raw_type as its Content-Type; owned (free), or NULL. */
+	char *raw;
+	size_t raw_len;
+	const char *raw_type; /* static */
 } cst_response;
 
 /* Routes a request through the mount table to its engine. On failure the
@@ -84,6 +92,12 @@ CST_WARN_UNUSED int cst_vault_authorize(cst_vault *vault, const char *token,
 /* Token lifetimes (Vault's default_lease_ttl and max_lease_ttl), seconds;
  * 0 keeps the current value (768h each by default). */
 void cst_vault_set_ttls(cst_vault *vault, int64_t default_ttl, int64_t max_ttl);
+
+/* Audit devices, for a server: reopen every file device (on SIGHUP, after
+ * logrotate moved the files), and store the devices' chain positions so a
+ * restart continues them (every few seconds, and at seal). */
+void cst_vault_audit_reopen(cst_vault *vault);
+CST_WARN_UNUSED int cst_vault_audit_flush(cst_vault *vault);
 
 /* Revokes expired tokens (the server calls this periodically). */
 CST_WARN_UNUSED int cst_vault_sweep(cst_vault *vault, uint64_t *out_revoked);

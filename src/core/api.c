@@ -14,7 +14,10 @@ void cst_response_release(cst_response *resp)
 	json_decref(resp->data);
 	json_decref(resp->warnings);
 	json_decref(resp->auth);
+	free(resp->raw);
 	resp->data = resp->warnings = resp->auth = NULL;
+	resp->raw = NULL;
+	resp->raw_len = 0;
 }
 
 void cst_secret_free(char *value)

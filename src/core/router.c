@@ -6,11 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/audit.h"
 #include "core/error.h"
+#include "core/metrics.h"
 #include "core/policy.h"
 #include "core/tokens.h"
+#include "core/vault.h"
 #include "crypto/rand.h"
+#include "util/timefmt.h"
 #include "util/mem.h"
 
 /* Built-in mounts, always present (as in Vault). */
@@ -215,6 +220,51 @@ int cst_router_authorize(cst_vault *v, const char *token, const char *client_add
 	return rc;
 }
 
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Runs the handler between the two audit entries (src/core/audit.c): the
+ * request entry goes out first, refused or not, and when no device can
+ * write it the handler does not run; a response no device can write is
+ * an audit failure too. rc is the outcome so far (a refusal). */
+static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
+                       const cst_request *routed, const cst_mount *m, const cst_caller *caller,
+                       cst_response *resp, int rc)
+{
+	cst_audit *audit = cst_audit_get(v);
+	if (audit == NULL) /* no device: the fast path */
+		return rc == CST_OK ? rt->handler(ctx, routed, resp) : rc;
+	char id[CST_UUID_LEN + 1], msg[512];
+	if (routed->request_id == NULL)
+		cst_rand_uuid(id);
+	cst_audit_event ev = {routed, routed->request_id ? routed->request_id : id, routed->op,
+	                      m ? m->type : "", m ? m->path : "", caller, cst_now_ns()};
+	/* The entries' own failures must not replace the request's message. */
+	snprintf(msg, sizeof(msg), "%s", rc < 0 ? cst_errmsg() : "");
+	int arc = cst_audit_request(audit, &ev, rc < 0 ? msg : NULL);
+	if (rc < 0)
+		cst_fail(rc, "%s", msg);
+	else if (arc < 0)
+		rc = arc;
+	else {
+		rc = rt->handler(ctx, routed, resp);
+		snprintf(msg, sizeof(msg), "%s", rc < 0 ? cst_errmsg() : "");
+		ev.time_ns = cst_now_ns();
+		if ((arc = cst_audit_response(audit, &ev, resp, rc < 0 ? msg : NULL)) < 0) {
+			cst_response_release(resp);
+			rc = arc;
+		} else if (rc < 0) {
+			cst_fail(rc, "%s", msg);
+		}
+	}
+	cst_audit_put(audit);
+	return rc;
+}
+
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
                         cst_response *resp)
 {
@@ -224,13 +274,16 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 		return cst_fail(CST_EINVAL, "request path must be relative (secret/data/NAME)");
 	if (req->op < CST_OP_READ || req->op > CST_OP_DELETE)
 		return cst_fail(CST_EINVAL, "unknown operation");
+	int64_t start = mono_ns();
 	int remote = (req->flags & CST_REQ_REMOTE) != 0;
 	cst_caller caller = {{0}, NULL, 0};
-	int rc;
+	int rc = CST_OK;
 	/* Authenticate before routing, so an unknown path tells an
-	 * unauthenticated client nothing (Vault answers 403 there too). */
+	 * unauthenticated client nothing (Vault answers 403 there too). The
+	 * route is still looked up, for the audit entry and the metrics. */
 	if (remote && (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr)) < 0)
-		return rc;
+		cst_metrics_auth_failure(v->metrics, CST_AUTH_FAIL_TOKEN);
+	int authenticated = remote && rc == CST_OK;
 	cst_mount_table *table = cst_router_get(r);
 	const cst_mount *m = find_mount(table, req->path);
 	const cst_engine *e = m ? (m->engine ? m->engine : cst_engine_find(m->type)) : NULL;
@@ -241,12 +294,12 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 	cst_request routed = *req;
 	char shown[201];
 	printable(shown, sizeof(shown), req->path);
-	if (rt == NULL)
+	if (rc < 0)
+		; /* the authentication failure stands */
+	else if (rt == NULL)
 		rc = cst_fail(CST_ENOTFOUND, "no handler for route \"%s\". route entry not found.", shown);
 	else if (!(rt->ops & CST_OPS(req->op)))
 		rc = cst_fail(CST_EUNSUPPORTED, "unsupported operation on %s", shown);
-	else
-		rc = CST_OK;
 	/* POST/PUT arrive as update; the existence check makes a write to a
 	 * new entry a create, as Vault's ACLs expect. */
 	if (rc == CST_OK && rt->exists && (req->op == CST_OP_UPDATE || req->op == CST_OP_CREATE)) {
@@ -254,10 +307,10 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 		if ((rc = rt->exists(&ctx, &exists)) == CST_OK)
 			routed.op = exists ? CST_OP_UPDATE : CST_OP_CREATE;
 	}
-	if (rc == CST_OK && remote)
-		rc = authorize(v, &ctx, rt, routed.op, req->path);
-	if (rc == CST_OK)
-		rc = rt->handler(&ctx, &routed, resp);
+	if (rc == CST_OK && remote && (rc = authorize(v, &ctx, rt, routed.op, req->path)) == CST_EPERM)
+		cst_metrics_auth_failure(v->metrics, CST_AUTH_FAIL_DENIED);
+	rc = run_audited(v, &ctx, rt, &routed, m, authenticated ? &caller : NULL, resp, rc);
+	cst_metrics_request(v->metrics, e, rt, rc, mono_ns() - start);
 	cst_router_put(r, table);
 	cst_caller_release(&caller);
 	return rc;

@@ -55,6 +55,8 @@ struct cst_engine {
 /* Finds an engine by mount type; NULL if none. Engines register in
  * src/engines/registry.c. */
 const cst_engine *cst_engine_find(const char *type);
+/* The i-th registered engine, NULL past the last (metrics walk them). */
+const cst_engine *cst_engine_at(size_t i);
 
 typedef struct cst_mount {
 	char *path;    /* "secret/" */

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/audit.h"
 #include "core/error.h"
+#include "core/metrics.h"
 #include "core/keysource.h"
 #include "core/policy.h"
 #include "core/tokens.h"
@@ -46,6 +48,7 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	cst_cache_init(&v->token_cache, 100000, 1000000000LL);
 	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
 	v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
+	v->metrics = cst_metrics_new();     /* NULL: nothing is counted */
 	if (rc < 0) {
 		cst_vault_close(v);
 		return rc;
@@ -86,13 +89,23 @@ int cst_vault_attach(cst_vault **out, const cst_open_opts *opts)
 	return CST_OK;
 }
 
+/* Whether this process alone appends to the vault's audit files: a
+ * server (it holds the vault exclusively) or a vault in memory. */
+static int audit_owner(const cst_vault *v)
+{
+	return (v->flags & CST_OPEN_EXCLUSIVE) || strcmp(v->backend, "memory") == 0;
+}
+
 int cst_vault_unseal(cst_vault *v, const unsigned char *key, const char *key_desc)
 {
 	pthread_rwlock_wrlock(&v->state);
 	int rc = CST_OK;
 	if (!v->unsealed) {
 		if ((rc = cst_barrier_unseal(&v->barrier, v->st, key)) == CST_OK) {
-			if ((rc = cst_router_load(&v->router, &v->barrier)) == CST_OK) {
+			if ((rc = cst_router_load(&v->router, &v->barrier)) == CST_OK &&
+			    (rc = cst_audit_open(v, audit_owner(v))) < 0)
+				cst_router_release(&v->router);
+			if (rc == CST_OK) {
 				v->unsealed = 1;
 				snprintf(v->key_source, sizeof(v->key_source), "%s", key_desc);
 			} else {
@@ -108,6 +121,7 @@ void cst_vault_seal(cst_vault *v)
 {
 	pthread_rwlock_wrlock(&v->state);
 	if (v->unsealed) {
+		cst_audit_close(v);
 		cst_router_release(&v->router);
 		cst_barrier_release(&v->barrier);
 		cst_mac_key_free(v->token_mac);
@@ -194,7 +208,9 @@ static int init_with_key(cst_vault **out, const cst_open_opts *opts, const cst_k
 		goto done;
 	unsealed = 1;
 	snprintf(v->key_source, sizeof(v->key_source), "%s", ks->desc);
-	rc = cst_router_load(&v->router, &v->barrier);
+	if ((rc = cst_router_load(&v->router, &v->barrier)) == CST_OK &&
+	    (rc = cst_audit_open(v, audit_owner(v))) < 0)
+		cst_router_release(&v->router);
 done:
 	json_decref(mounts);
 	free(seal_text);
@@ -290,6 +306,7 @@ void cst_vault_close(cst_vault *v)
 	cst_cache_release(&v->token_cache);
 	cst_cache_release(&v->policy_cache);
 	cst_acl_cache_free(v->acl_cache);
+	cst_metrics_free(v->metrics);
 	pthread_mutex_destroy(&v->salt_lock);
 	pthread_rwlock_destroy(&v->state);
 	free(v);
@@ -348,4 +365,20 @@ void cst_vault_set_ttls(cst_vault *v, int64_t default_ttl, int64_t max_ttl)
 		v->default_ttl = default_ttl;
 	if (v->default_ttl > v->max_ttl)
 		v->default_ttl = v->max_ttl;
+}
+
+void cst_vault_audit_reopen(cst_vault *v)
+{
+	pthread_rwlock_rdlock(&v->state);
+	if (v->unsealed)
+		cst_audit_reopen(v);
+	pthread_rwlock_unlock(&v->state);
+}
+
+int cst_vault_audit_flush(cst_vault *v)
+{
+	pthread_rwlock_rdlock(&v->state);
+	int rc = v->unsealed ? cst_audit_flush(v) : CST_OK;
+	pthread_rwlock_unlock(&v->state);
+	return rc;
 }

@@ -29,6 +29,8 @@ struct cst_vault {
 	cst_cache token_cache;  /* token hash -> entry */
 	cst_cache policy_cache; /* policy name -> stored record */
 	struct cst_acl_cache *acl_cache; /* policy set -> compiled ACL; may be NULL */
+	struct cst_audit_root *audit;    /* audit devices while unsealed (core/audit.c) */
+	struct cst_metrics *metrics;     /* sys/metrics counters; may be NULL */
 };
 
 #endif

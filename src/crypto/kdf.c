@@ -90,19 +90,26 @@ int cst_mac_key_new(cst_mac_key **out, const void *key, size_t key_len)
 	return CST_OK;
 }
 
-int cst_mac_key_sha256(unsigned char out[CST_SHA256_LEN], const cst_mac_key *k, const void *msg,
-                       size_t msg_len)
+int cst_mac_key_sha256_2(unsigned char out[CST_SHA256_LEN], const cst_mac_key *k, const void *a,
+                         size_t a_len, const void *b, size_t b_len)
 {
 	unsigned char inner[CST_SHA256_LEN];
 	unsigned int n = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	int ok = c != NULL && EVP_MD_CTX_copy_ex(c, k->inner) == 1 &&
-	         (msg_len == 0 || EVP_DigestUpdate(c, msg, msg_len) == 1) &&
+	         (a_len == 0 || EVP_DigestUpdate(c, a, a_len) == 1) &&
+	         (b_len == 0 || EVP_DigestUpdate(c, b, b_len) == 1) &&
 	         EVP_DigestFinal_ex(c, inner, &n) == 1 && EVP_MD_CTX_copy_ex(c, k->outer) == 1 &&
 	         EVP_DigestUpdate(c, inner, sizeof(inner)) == 1 && EVP_DigestFinal_ex(c, out, &n) == 1;
 	EVP_MD_CTX_free(c);
 	OPENSSL_cleanse(inner, sizeof(inner));
 	return ok ? CST_OK : cst_fail(CST_ERROR, "hmac failed");
+}
+
+int cst_mac_key_sha256(unsigned char out[CST_SHA256_LEN], const cst_mac_key *k, const void *msg,
+                       size_t msg_len)
+{
+	return cst_mac_key_sha256_2(out, k, msg, msg_len, NULL, 0);
 }
 
 /* Runs one EVP_KDF by name with a parameter list. */

@@ -21,6 +21,11 @@ int cst_mac_key_new(cst_mac_key **out, const void *key, size_t key_len)
 	__attribute__((warn_unused_result));
 int cst_mac_key_sha256(unsigned char out[CST_SHA256_LEN], const cst_mac_key *k, const void *msg,
                        size_t msg_len) __attribute__((warn_unused_result));
+/* The MAC of a || b (two parts, no copy): the audit chain MACs the
+ * previous entry's MAC and the entry. */
+int cst_mac_key_sha256_2(unsigned char out[CST_SHA256_LEN], const cst_mac_key *k, const void *a,
+                         size_t a_len, const void *b, size_t b_len)
+	__attribute__((warn_unused_result));
 void cst_mac_key_free(cst_mac_key *k); /* wipes; NULL is a no-op */
 
 int cst_kdf_hkdf_sha256(unsigned char *out, size_t out_len, const void *ikm, size_t ikm_len,

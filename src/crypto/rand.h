@@ -7,4 +7,10 @@
 /* Fills buf with n random bytes. Returns CST_OK or CST_ERROR. */
 int cst_rand_bytes(void *buf, size_t n) __attribute__((warn_unused_result));
 
+/* A random version 4 UUID ("8-4-4-4-12" lower-case hex) for request ids:
+ * correlation ids, not secrets. Drawn from a per-thread pool filled from
+ * the CSPRNG 2 KiB at a time; all zeros if the source fails. */
+#define CST_UUID_LEN 36
+void cst_rand_uuid(char out[CST_UUID_LEN + 1]);
+
 #endif

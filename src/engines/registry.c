@@ -21,3 +21,8 @@ const cst_engine *cst_engine_find(const char *type)
 			return engines[i];
 	return NULL;
 }
+
+const cst_engine *cst_engine_at(size_t i)
+{
+	return i < sizeof(engines) / sizeof(engines[0]) ? engines[i] : NULL;
+}

@@ -312,6 +312,13 @@ static int capabilities_self(cst_engine_ctx *ctx, const cst_request *req, cst_re
 
 #define POLICY_OPS (RD | WR | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST))
 
+/* src/engines/sys_audit.c */
+int cst_sys_audit_list(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int cst_sys_audit_change(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int cst_sys_audit_hash(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int cst_sys_audit_verify(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+int cst_sys_metrics(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+
 static const cst_route sys_routes[] = {
 	{"key-status", 1, RD, key_status, NULL, 0, 0},
 	{"rotate", 1, WR, rotate, NULL, 1, 0},
@@ -324,6 +331,11 @@ static const cst_route sys_routes[] = {
 	{"policy/", 0, POLICY_OPS, policy_route, NULL, 0, 0},
 	{"policy", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0},
 	{"capabilities-self", 1, WR, capabilities_self, NULL, 0, 0},
+	{"audit", 1, RD, cst_sys_audit_list, NULL, 1, 0},
+	{"audit/verify", 1, WR, cst_sys_audit_verify, NULL, 1, 0},
+	{"audit/", 0, WR | CST_OPS(CST_OP_DELETE), cst_sys_audit_change, NULL, 1, 0},
+	{"audit-hash/", 0, WR, cst_sys_audit_hash, NULL, 1, 0},
+	{"metrics", 1, RD, cst_sys_metrics, NULL, 0, 0},
 };
 
 const cst_engine cst_engine_sys = {1, "system", sys_routes, sizeof(sys_routes) / sizeof(sys_routes[0])};

@@ -16,4 +16,10 @@ int cst_json_parse_object(json_t **out, const char *text, size_t len, const char
  * output: free(), or cst_free_wiped() when it holds a secret. */
 char *cst_json_dump(const json_t *v);
 
+/* The JSON string literal of n bytes of UTF-8 (quotes included), as
+ * cst_json_dump writes strings: its length, and the writer, which needs
+ * that many bytes at w and returns the end. */
+size_t cst_json_quoted_len(const char *s, size_t n);
+char *cst_json_quote(char *w, const char *s, size_t n);
+
 #endif

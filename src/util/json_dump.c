@@ -52,9 +52,8 @@ static void put(out *o, const char *s, size_t n)
 	}
 }
 
-static void put_string(out *o, const char *s, size_t n)
+size_t cst_json_quoted_len(const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	size_t extra = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -64,9 +63,12 @@ static void put_string(out *o, const char *s, size_t n)
 			                 ? 1
 			                 : 5;
 	}
-	if (grow(o, n + extra + 2) < 0)
-		return;
-	char *w = o->p + o->len;
+	return n + extra + 2;
+}
+
+char *cst_json_quote(char *w, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
 	*w++ = '"';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -92,7 +94,14 @@ static void put_string(out *o, const char *s, size_t n)
 		}
 	}
 	*w++ = '"';
-	o->len = (size_t)(w - o->p);
+	return w;
+}
+
+static void put_string(out *o, const char *s, size_t n)
+{
+	if (grow(o, cst_json_quoted_len(s, n)) < 0)
+		return;
+	o->len = (size_t)(cst_json_quote(o->p + o->len, s, n) - o->p);
 }
 
 static void put_integer(out *o, json_int_t v)
