@@ -98,6 +98,7 @@ CLI_OBJS := \
 	cli/cmd_server.o \
 	cli/cmd_auth.o \
 	cli/cmd_admin.o \
+	cli/cmd_audit.o \
 	cli/cmd_fernet.o \
 	cli/cmd_import.o \
 	cli/cmd_import_fernet.o \

@@ -39,6 +39,7 @@ static const command commands[] = {
 	{"login", cmd_login, "keep a server token for later commands"},
 	{"token", cmd_token, "create, look up, renew and revoke tokens"},
 	{"policy", cmd_policy, "write, read, list and delete ACL policies"},
+	{"audit", cmd_audit, "audit devices: enable, disable, list, verify a log, hash a value"},
 	{"operator", cmd_operator, "initialise, unseal and seal a server"},
 	{"import", cmd_import, "import credentials from other tools (custos import -h)"},
 	{"check", cmd_check, "check credentials against their providers (custos check -h)"},
