@@ -505,8 +505,11 @@ int cst_audit_enable(cst_vault *v, const char *rest, const json_t *body)
 	 * here, with the reason, and leaves nothing behind. */
 	if (rc == CST_OK && (rc = cst_audit_device_new(&d, path, rec, r->key, r->owner, r->local_user)) == CST_OK) {
 		rc = r->owner || d->sink == CST_SINK_FILE ? cst_audit_device_start(d, NULL, "enable") : CST_OK;
-		if (rc < 0)
-			rc = cst_fail(CST_EINVAL, "%s", cst_errmsg());
+		if (rc < 0) {
+			char why[512];
+			snprintf(why, sizeof(why), "%s", cst_errmsg());
+			rc = cst_fail(CST_EINVAL, "%s", why);
+		}
 	}
 	if (rc == CST_OK) {
 		json_object_set(table, path, rec);

@@ -152,6 +152,35 @@ check(not sc.is_authenticated(), "revoke-self")
 client.sys.delete_policy("app-read")
 check("app-read" not in client.sys.list_policies()["data"]["policies"], "policy deleted")
 
+# -- audit devices ----------------------------------------------------------
+import json  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
+logdir = tempfile.mkdtemp(prefix="custos-hvac-audit.")
+logfile = os.path.join(logdir, "audit.log")
+client.sys.enable_audit_device("file", description="hvac test", options={"file_path": logfile})
+devices = client.sys.list_enabled_audit_devices()
+check(devices["data"]["file/"]["type"] == "file", "audit device listed: %r" % devices["data"])
+check(devices["data"]["file/"]["options"]["file_path"] == logfile, "audit options listed")
+check(devices["file/"]["description"] == "hvac test", "sys/audit keys at the top level too")
+raises(exceptions.InvalidRequest,
+       lambda: client.sys.enable_audit_device("file", options={"file_path": logfile}),
+       "same path twice refused")
+kv.create_or_update_secret(path="audited", secret={"token": "tok-hvac-audit-7f3a"})
+hashed = client.sys.calculate_hash("file", "tok-hvac-audit-7f3a")["data"]["hash"]
+check(hashed.startswith("hmac-sha256:"), "audit-hash")
+text = open(logfile).read()
+check("tok-hvac-audit-7f3a" not in text, "no secret value in the audit log")
+check(hashed in text, "audit-hash finds the value in the log")
+check(client.token not in text, "no raw token in the audit log")
+lines = [json.loads(line) for line in text.splitlines()]
+check(lines[0]["type"] == "chain" and lines[-1]["type"] in ("request", "response"), "entry types")
+check(all(line["seq"] == i + 1 for i, line in enumerate(lines)), "seq numbers")
+client.sys.disable_audit_device("file")
+check("file/" not in client.sys.list_enabled_audit_devices()["data"], "audit device disabled")
+shutil.rmtree(logdir)
+
 # -- seal ------------------------------------------------------------------
 client.sys.seal()
 check(client.sys.is_sealed(), "sealed again")
