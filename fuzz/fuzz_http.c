@@ -346,6 +346,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (t.op != CST_OP_LIST && strcmp(t.path, t.raw_path) != 0)
 		fail("the path changed on a request that is not a list", 0);
 	current_path = t.path;
+	/* sys/audit writes would create and read files named by the input. */
+	if (strncmp(t.path, "sys/audit", 9) == 0 && t.op != CST_OP_READ)
+		goto done;
 
 	cst_request req = {.op = t.op, .flags = CST_REQ_REMOTE, .path = t.path, .data = t.data,
 	                   .token = t.token ? t.token : "", .client_addr = "127.0.0.1"};

@@ -162,7 +162,7 @@ int cst_audit_parse_line(cst_audit_line *out, const char *s, size_t len)
 	out->mac_end = chain_at;
 	/* {"time":"...","type":"chain",... */
 	static const char time_lit[] = "{\"time\":\"";
-	static const char chain_type[] = "\",\"type\":\"chain\",";
+	static const char chain_type[] = "\",\"type\":\"chain\"";
 	size_t p = start + sizeof(time_lit) - 1;
 	if (seq_at < p || memcmp(s + start, time_lit, sizeof(time_lit) - 1) != 0)
 		return cst_fail(CST_EINVAL, "entry does not start with its time");
@@ -171,7 +171,8 @@ int cst_audit_parse_line(cst_audit_line *out, const char *s, size_t len)
 		return cst_fail(CST_EINVAL, "entry does not start with its time");
 	size_t after = (size_t)(q - s);
 	if (after + sizeof(chain_type) - 1 > seq_at ||
-	    memcmp(s + after, chain_type, sizeof(chain_type) - 1) != 0)
+	    memcmp(s + after, chain_type, sizeof(chain_type) - 1) != 0 ||
+	    s[after + sizeof(chain_type) - 1] != ',')
 		return CST_OK; /* a request or response entry */
 	/* ...,"prev_seq":N,"prev_chain":"hmac-sha256:<hex>","seq":... */
 	out->is_chain = 1;
