@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char *const paths[] = {"secret/data/a", "sys/metrics", "", "auth/token/create"};
 		for (size_t i = 0; i < 4; i++) {
 			cst_request req = {.op = (cst_op)(i + 1), .path = paths[i]};
-			cst_audit_event ev = {&req, "id", (cst_op)(i + 1), i ? "kv" : "system", "secret/", NULL, 0};
+			cst_audit_event ev = {&req, "id", (cst_op)(i + 1), i ? "kv" : "system", "secret/", NULL, 0, NULL};
 			if (cst_audit_filter_match(f, &ev) == cst_audit_filter_match(nf, &ev))
 				fail("not (F) agrees with F");
 		}

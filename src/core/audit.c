@@ -194,6 +194,7 @@ static int build_devices(struct cst_audit_root *r, cst_vault *v, const json_t *t
 		devs[(*n)++] = d;
 		if (r->owner) {
 			d->chain_known = position_of(&d->chain, states, d->uuid);
+			d->written = d->chain;
 			/* A device that cannot open now keeps trying on each write;
 			 * requests it would record fail until one can. */
 			if (cst_audit_device_start(d, NULL, "start") < 0)
@@ -272,7 +273,7 @@ int cst_audit_flush(cst_vault *v)
 		char hex[65];
 		pthread_mutex_lock(&d->lock);
 		int dirty = d->dirty && d->chain_known;
-		cst_audit_chain pos = d->chain;
+		cst_audit_chain pos = d->written;
 		d->dirty = 0;
 		pthread_mutex_unlock(&d->lock);
 		if (!dirty)
@@ -338,7 +339,7 @@ static int log_all(cst_audit *a, const cst_audit_event *ev, const cst_response *
 		cst_abuf_init(&body);
 		int rc = fmt(&body, &d->format, ev, resp, error);
 		if (rc == CST_OK)
-			rc = cst_audit_device_write(d, &body);
+			rc = cst_audit_device_write(d, &body, resp == NULL);
 		else
 			atomic_fetch_add_explicit(&d->failures, 1, memory_order_relaxed);
 		cst_abuf_release(&body);
@@ -683,9 +684,10 @@ int cst_audit_verify_file(json_t **out, cst_vault *v, const char *file, int remo
 		cst_audit_device *d = a->devs[i];
 		struct stat ds;
 		pthread_mutex_lock(&d->lock);
+		cst_audit_device_quiesce(d); /* the file then ends at d->written */
 		if (d->owner && d->chain_known && d->fd >= 0 && fstat(d->fd, &ds) == 0 &&
 		    ds.st_dev == st.st_dev && ds.st_ino == st.st_ino && fstat(fd, &st) == 0) {
-			live = d->chain;
+			live = d->written;
 			have_live = 1;
 			size = st.st_size;
 			device = d->path;

@@ -38,6 +38,13 @@ struct cst_caller;
 typedef struct cst_audit cst_audit;
 typedef struct cst_audit_device cst_audit_device;
 
+/* The HMACs of the caller's token and accessor under one device's salt,
+ * kept between a request's two entries (they appear four times each). */
+typedef struct cst_audit_memo {
+	const void *salt; /* whose HMACs these are; NULL: none yet */
+	char token[12 + 64 + 1], accessor[12 + 64 + 1];
+} cst_audit_memo;
+
 /* What one request looks like to its audit entries. */
 typedef struct cst_audit_event {
 	const cst_request *req;
@@ -47,6 +54,7 @@ typedef struct cst_audit_event {
 	const char *mount_point;
 	const struct cst_caller *caller; /* the authenticated token; NULL otherwise */
 	int64_t time_ns;
+	cst_audit_memo *memo;            /* may be NULL */
 } cst_audit_event;
 
 /* --- the vault's devices (audit.c) ---------------------------------- */

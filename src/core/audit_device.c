@@ -24,7 +24,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -62,6 +64,8 @@ int cst_audit_device_new(cst_audit_device **out, const char *path, const json_t 
 		return cst_fail(CST_ENOMEM, "out of memory");
 	atomic_init(&d->refs, 1);
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->written_cv, NULL);
+	d->queue_tail = &d->queue;
 	d->fd = -1;
 	d->owner = owner;
 	d->record = json_deep_copy(record);
@@ -142,6 +146,7 @@ void cst_audit_device_unref(cst_audit_device *d)
 	cst_mac_key_free(d->chain_key);
 	cst_audit_filter_free(d->filter);
 	free(d->file_path);
+	pthread_cond_destroy(&d->written_cv);
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -175,30 +180,52 @@ static int open_file(cst_audit_device *d)
 	return CST_OK;
 }
 
-/* Writes n bytes in one write(2) (retried only on a short write); on
+/* A line waiting in a device's queue; it lives on its writer's stack. */
+typedef struct cst_audit_waiter {
+	struct cst_audit_waiter *next;
+	cst_abuf *line;   /* sealed */
+	size_t body_len;  /* before the seal, to seal it again after a failure */
+	int done, rc;
+	pthread_cond_t cv; /* its own wake-up: done, or its turn to write */
+	int waits;         /* 0: a response entry written behind, freed when written */
+} cst_audit_waiter;
+
+#ifndef IOV_MAX
+#define IOV_MAX 1024 /* Linux's UIO_MAXIOV */
+#endif
+
+static void note_error(cst_audit_device *d, int err)
+{
+	snprintf(d->last_error, sizeof(d->last_error), "audit device %.64s cannot write: %s", d->path,
+	         strerror(err));
+}
+
+/* Writes iovecs whole (one writev(2) unless it comes back short); on
  * failure removes what went out, so no half line remains. */
-static int write_all(cst_audit_device *d, const char *p, size_t n)
+static int write_iov(cst_audit_device *d, struct iovec *iov, int n)
 {
 	if (d->sink == CST_SINK_DISCARD)
 		return CST_OK;
 	if (d->sink == CST_SINK_SYSLOG) {
-		size_t len = n;
-		while (len && p[len - 1] == '\n')
-			len--;
-		/* chain lines and entries go as separate messages */
-		const char *nl;
-		while ((nl = memchr(p, '\n', len)) != NULL) {
-			syslog(LOG_INFO | d->facility, "%.*s", (int)(nl - p), p);
-			len -= (size_t)(nl - p) + 1;
-			p = nl + 1;
+		for (int i = 0; i < n; i++) {
+			const char *p = iov[i].iov_base;
+			size_t len = iov[i].iov_len;
+			/* each line its own message, without its newline */
+			while (len) {
+				const char *nl = memchr(p, '\n', len);
+				size_t k = nl ? (size_t)(nl - p) : len;
+				if (k)
+					syslog(LOG_INFO | d->facility, "%.*s", (int)k, p);
+				len -= nl ? k + 1 : k;
+				p += nl ? k + 1 : k;
+			}
 		}
-		syslog(LOG_INFO | d->facility, "%.*s", (int)len, p);
 		return CST_OK;
 	}
 	int fd = d->sink == CST_SINK_STDOUT ? STDOUT_FILENO : d->fd;
 	size_t done = 0;
-	while (done < n) {
-		ssize_t w = write(fd, p + done, n - done);
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n > IOV_MAX ? IOV_MAX : n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -207,11 +234,27 @@ static int write_all(cst_audit_device *d, const char *p, size_t n)
 			if (done && d->sink == CST_SINK_FILE && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 			    st.st_size >= (off_t)done && ftruncate(fd, st.st_size - (off_t)done) != 0)
 				err = errno;
-			return cst_fail(CST_EIO, "audit device %.64s cannot write: %s", d->path, strerror(err));
+			note_error(d, err);
+			return cst_fail(CST_EIO, "%s", d->last_error);
 		}
 		done += (size_t)w;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0 && w > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
 	}
 	return CST_OK;
+}
+
+static int write_all(cst_audit_device *d, const char *p, size_t n)
+{
+	struct iovec iov = {(void *)p, n};
+	return write_iov(d, &iov, 1);
 }
 
 /* Appends a chain line ("reason") continuing from d->chain to line. */
@@ -276,7 +319,7 @@ static int start_locked(cst_audit_device *d, const cst_audit_chain *stored, cons
 	if (rc == CST_OK)
 		rc = write_all(d, line.p, line.len);
 	if (rc == CST_OK) {
-		d->chain = next;
+		d->chain = d->written = next;
 		d->chain_known = 1;
 		d->dirty = 1;
 	}
@@ -286,9 +329,92 @@ static int start_locked(cst_audit_device *d, const cst_audit_chain *stored, cons
 	return rc;
 }
 
+/* Writes a batch of queued lines with one writev(2); no lock held. */
+static int write_batch(cst_audit_device *d, cst_audit_waiter *batch)
+{
+	struct iovec stack[64], *iov = stack;
+	size_t n = 0;
+	for (cst_audit_waiter *w = batch; w; w = w->next)
+		n++;
+	if (n > 64 && (iov = malloc(n * sizeof(*iov))) == NULL) {
+		note_error(d, ENOMEM);
+		return cst_fail(CST_EIO, "%s", d->last_error);
+	}
+	size_t i = 0;
+	for (cst_audit_waiter *w = batch; w; w = w->next)
+		iov[i++] = (struct iovec){w->line->p, w->line->len};
+	int rc = write_iov(d, iov, (int)n);
+	if (iov != stack)
+		free(iov);
+	return rc;
+}
+
+/* After a batch (d->lock held): on success the file is at `last`; on
+ * failure nothing of it stays, so the chain goes back to the file's end
+ * and the lines queued meanwhile are sealed again from there. */
+static void settle(cst_audit_device *d, cst_audit_waiter *batch, const cst_audit_chain *last, int rc)
+{
+	if (rc == CST_OK) {
+		d->written = *last;
+		d->dirty = 1;
+	} else {
+		d->chain = d->written;
+		for (cst_audit_waiter *w = d->queue; w; w = w->next) {
+			cst_audit_chain next;
+			w->line->len = w->body_len;
+			if (cst_audit_seal_line(w->line, d->chain_key, &d->chain, &next) == CST_OK)
+				d->chain = next;
+			else
+				w->line->failed = 1; /* cannot happen: the body fitted once */
+		}
+	}
+	/* Wake each writer of the batch, and the first of the queue, whose
+	 * turn it is to write: nobody else (no herd on one condition). */
+	for (cst_audit_waiter *w = batch, *next; w; w = next) {
+		next = w->next;
+		if (!w->waits) {
+			if (rc < 0) /* written behind: nobody to tell but the counters */
+				atomic_fetch_add_explicit(&d->failures, 1, memory_order_relaxed);
+			cst_abuf_release(w->line);
+			free(w);
+			continue;
+		}
+		w->done = 1;
+		w->rc = rc;
+		pthread_cond_signal(&w->cv);
+	}
+}
+
+/* Takes the queue as a batch (d->lock held, no writer out). */
+static cst_audit_waiter *take_queue(cst_audit_device *d, cst_audit_chain *last)
+{
+	cst_audit_waiter *batch = d->queue;
+	d->queue = NULL;
+	d->queue_tail = &d->queue;
+	*last = d->chain;
+	return batch;
+}
+
+/* Writes the queue while holding d->lock (rare paths: reopen). */
+static void flush_locked(cst_audit_device *d)
+{
+	cst_audit_chain last;
+	cst_audit_waiter *batch = take_queue(d, &last);
+	if (batch != NULL)
+		settle(d, batch, &last, write_batch(d, batch));
+}
+
+void cst_audit_device_quiesce(cst_audit_device *d)
+{
+	while (d->writing)
+		pthread_cond_wait(&d->written_cv, &d->lock);
+}
+
 int cst_audit_device_start(cst_audit_device *d, const cst_audit_chain *stored, const char *reason)
 {
 	pthread_mutex_lock(&d->lock);
+	cst_audit_device_quiesce(d);
+	flush_locked(d);
 	int rc = start_locked(d, stored, reason);
 	pthread_mutex_unlock(&d->lock);
 	return rc;
@@ -299,6 +425,8 @@ int cst_audit_device_reopen(cst_audit_device *d)
 	if (d->sink != CST_SINK_FILE)
 		return CST_OK;
 	pthread_mutex_lock(&d->lock);
+	cst_audit_device_quiesce(d);
+	flush_locked(d); /* what is sealed goes to the old file */
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;
@@ -334,26 +462,91 @@ static int write_shared(cst_audit_device *d, cst_abuf *body)
 	return rc;
 }
 
-int cst_audit_device_write(cst_audit_device *d, cst_abuf *body)
+/* Owner: seal and queue under the lock; a writer with no other writer out
+ * takes the whole queue and writes it with one writev(2) (group commit).
+ * A request entry waits for its line to be written (fail closed: the
+ * handler runs only after). A response entry (wait = 0) is copied into the
+ * queue and not waited for unless no writer is out, in which case its
+ * thread writes the queue itself: a writer drains the queue before it
+ * leaves, so nothing stays queued. */
+static int write_owner(cst_audit_device *d, cst_abuf *body, int wait)
 {
-	int rc;
-	size_t body_len = body->len;
-	pthread_mutex_lock(&d->lock);
-	if (!d->owner) {
-		rc = write_shared(d, body);
-	} else if (d->sink == CST_SINK_FILE && d->fd < 0 &&
-	           (rc = start_locked(d, NULL, "reopen")) < 0) {
-		/* still cannot open: counted below */
-	} else {
-		cst_audit_chain next;
-		rc = cst_audit_seal_line(body, d->chain_key, &d->chain, &next);
-		if (rc == CST_OK && (rc = write_all(d, body->p, body->len)) == CST_OK) {
-			d->chain = next;
-			d->dirty = 1;
+	int rc = CST_OK;
+	if (d->sink == CST_SINK_FILE && d->fd < 0) {
+		cst_audit_device_quiesce(d);
+		if (d->fd < 0 && (rc = start_locked(d, NULL, "reopen")) < 0)
+			return rc;
+	}
+	cst_audit_waiter me = {NULL, body, body->len, 0, CST_OK, PTHREAD_COND_INITIALIZER, 1};
+	cst_audit_waiter *node = &me;
+	if (!wait && d->writing) {
+		/* behind: a heap copy the writer frees once written */
+		node = malloc(sizeof(*node) + sizeof(cst_abuf));
+		if (node == NULL)
+			return cst_fail(CST_ENOMEM, "out of memory");
+		cst_abuf *copy = (cst_abuf *)(node + 1);
+		cst_abuf_init(copy);
+		cst_abuf_put(copy, body->p, body->len);
+		*node = (cst_audit_waiter){NULL, copy, body->len, 0, CST_OK, PTHREAD_COND_INITIALIZER, 0};
+		if (copy->failed) {
+			cst_abuf_release(copy);
+			free(node);
+			return cst_fail(CST_ENOMEM, "out of memory");
 		}
 	}
+	cst_audit_chain next;
+	if ((rc = cst_audit_seal_line(node->line, d->chain_key, &d->chain, &next)) < 0) {
+		if (node != &me) {
+			cst_abuf_release(node->line);
+			free(node);
+		}
+		return rc;
+	}
+	d->chain = next;
+	/* `me` leaves the queue (take_queue) before me.done is set, and this
+	 * function returns only after that: the pointer never dangles. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdangling-pointer"
+	*d->queue_tail = node;
+	d->queue_tail = &node->next;
+#pragma GCC diagnostic pop
+	if (node != &me)
+		return CST_OK; /* the writer out writes it, or the next one */
+	while (!me.done) {
+		if (d->writing) {
+			pthread_cond_wait(&me.cv, &d->lock);
+			continue;
+		}
+		d->writing = 1;
+		/* drain: lines queued behind while this batch was out go next */
+		while (d->queue != NULL) {
+			cst_audit_chain last;
+			cst_audit_waiter *batch = take_queue(d, &last);
+			pthread_mutex_unlock(&d->lock);
+			int wrc = write_batch(d, batch);
+			pthread_mutex_lock(&d->lock);
+			settle(d, batch, &last, wrc);
+			if (me.done && d->queue != NULL && d->queue->waits)
+				break; /* a waiting writer takes over from here */
+		}
+		d->writing = 0;
+		if (d->queue != NULL)
+			pthread_cond_signal(&d->queue->cv);
+		pthread_cond_broadcast(&d->written_cv); /* for quiesce, rarely waited on */
+	}
+	pthread_cond_destroy(&me.cv);
+	if (me.rc < 0)
+		cst_fail(CST_EIO, "%s", d->last_error[0] ? d->last_error : "audit device cannot write");
+	return me.rc;
+}
+
+int cst_audit_device_write(cst_audit_device *d, cst_abuf *body, int wait)
+{
+	size_t body_len = body->len;
+	pthread_mutex_lock(&d->lock);
+	int rc = d->owner ? write_owner(d, body, wait) : write_shared(d, body);
 	pthread_mutex_unlock(&d->lock);
-	body->len = body_len; /* the body serves the next device too */
+	body->len = body_len;
 	body->failed = 0;
 	if (rc == CST_OK)
 		atomic_fetch_add_explicit(&d->entries, 1, memory_order_relaxed);

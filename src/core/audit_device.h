@@ -24,13 +24,20 @@ struct cst_audit_device {
 	char *file_path;       /* owned (file sink) */
 	int facility;          /* syslog */
 	int owner;             /* this process alone appends (a server) */
-	/* Guarded by lock: the open file and the chain position. Held while
-	 * one line is sealed and written, so lines go out in seq order. */
+	/* Guarded by lock: the open file, the chain, the queue. A line is
+	 * sealed (its seq and MAC) under the lock, in order, and queued; one
+	 * writer at a time takes the whole queue and writes it with one
+	 * writev(2) outside the lock while the others wait (group commit). */
 	pthread_mutex_t lock;
+	pthread_cond_t written_cv;
 	int fd;                /* -1: not open (never opened, or the reopen failed) */
-	cst_audit_chain chain;
+	cst_audit_chain chain; /* after the last sealed line */
+	cst_audit_chain written; /* after the last line in the file */
 	int chain_known;       /* owner: chain holds the position */
 	int dirty;             /* owner: moved since the last flush */
+	int writing;           /* a writer is outside the lock with a batch */
+	struct cst_audit_waiter *queue, **queue_tail;
+	char last_error[200];
 	atomic_uint_fast64_t entries, failures;
 };
 
@@ -47,8 +54,14 @@ int cst_audit_device_start(cst_audit_device *d, const cst_audit_chain *stored, c
 	__attribute__((warn_unused_result));
 /* Closes and reopens a file sink (SIGHUP), with a chain line. */
 int cst_audit_device_reopen(cst_audit_device *d) __attribute__((warn_unused_result));
-/* Seals body (an entry without its seq) and writes it as one line. */
-int cst_audit_device_write(cst_audit_device *d, cst_abuf *body) __attribute__((warn_unused_result));
+/* Waits until no writer is out with a batch (d->lock held): then the
+ * file holds exactly the lines up to d->written. */
+void cst_audit_device_quiesce(cst_audit_device *d);
+/* Seals body (an entry without its seq) and writes it as one line. A
+ * server (owner) may write a response entry (wait = 0) behind: queued in
+ * order and written with the next batch; its failure is counted only. */
+int cst_audit_device_write(cst_audit_device *d, cst_abuf *body, int wait)
+	__attribute__((warn_unused_result));
 /* Whether the device records this event (its filter; stdout only in a server). */
 int cst_audit_device_wants(const cst_audit_device *d, const cst_audit_event *ev);
 

@@ -5,6 +5,7 @@
  * are RFC 3339 times excepted, as Vault; map keys, paths, policies,
  * metadata and errors are written as they are. Each entry is built in one
  * buffer with a direct JSON writer: no jansson tree, no json_dumps. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,9 +134,55 @@ static void put_cstr(cst_abuf *b, const char *s)
 
 static void put_int(cst_abuf *b, long long v)
 {
-	char t[24];
-	int n = snprintf(t, sizeof(t), "%lld", v);
-	cst_abuf_put(b, t, (size_t)n);
+	char t[24], *w = t + sizeof(t);
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--w = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--w = '-';
+	cst_abuf_put(b, w, (size_t)(t + sizeof(t) - w));
+}
+
+/* cst_time_format's text (RFC 3339, Go's RFC3339Nano) without its
+ * gmtime and strftime on every entry: the seconds part is kept per thread. */
+static void put_time(cst_abuf *b, int64_t ns)
+{
+	/* two seconds kept: an entry's own time and its token's issue time */
+	static _Thread_local int64_t sec_cached[2] = {INT64_MIN, INT64_MIN};
+	static _Thread_local char sec_text[2][24];
+	static _Thread_local unsigned next;
+	int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+	if (frac < 0) {
+		frac += 1000000000;
+		sec--;
+	}
+	unsigned slot = sec_cached[0] == sec ? 0 : sec_cached[1] == sec ? 1 : 2;
+	if (slot == 2) {
+		char t[48];
+		cst_time_format(t, sizeof(t), sec * 1000000000);
+		if (ns == 0 || strlen(t) != 20) { /* outside 0000-9999: the slow way */
+			cst_time_format(t, sizeof(t), ns);
+			cst_abuf_put(b, t, strlen(t));
+			return;
+		}
+		slot = next++ & 1;
+		memcpy(sec_text[slot], t, 19);
+		sec_cached[slot] = sec;
+	}
+	char f[11];
+	size_t n = 0;
+	if (frac) {
+		f[n++] = '.';
+		for (int64_t d = 100000000; d && frac; d /= 10) {
+			f[n++] = (char)('0' + frac / d);
+			frac %= d;
+		}
+	}
+	cst_abuf_put(b, sec_text[slot], 19);
+	cst_abuf_put(b, f, n);
+	cst_abuf_put(b, "Z", 1);
 }
 
 int cst_audit_hmac(char *out, const cst_mac_key *salt, const char *s, size_t n)
@@ -149,19 +196,46 @@ int cst_audit_hmac(char *out, const cst_mac_key *salt, const char *s, size_t n)
 	return rc;
 }
 
-static void put_hmac(cst_abuf *b, const cst_audit_format *f, const char *s, size_t n)
+static void put_hash_text(cst_abuf *b, const char *h)
 {
-	char h[CST_AUDIT_HASH_LEN + 1];
-	if (cst_audit_hmac(h, f->salt, s, n) < 0) {
-		b->failed = 1;
-		return;
-	}
 	if (need(b, CST_AUDIT_HASH_LEN + 2) == 0) {
 		b->p[b->len++] = '"';
 		memcpy(b->p + b->len, h, CST_AUDIT_HASH_LEN);
 		b->len += CST_AUDIT_HASH_LEN;
 		b->p[b->len++] = '"';
 	}
+}
+
+static void put_hmac(cst_abuf *b, const cst_audit_format *f, const char *s, size_t n)
+{
+	char h[CST_AUDIT_HASH_LEN + 1];
+	if (cst_audit_hmac(h, f->salt, s, n) < 0)
+		b->failed = 1;
+	else
+		put_hash_text(b, h);
+}
+
+/* The caller's token (which = 0) or accessor (1), HMAC'd once per request
+ * and device through the event's memo. */
+static void put_caller_hmac(cst_abuf *b, const cst_audit_format *f, const cst_audit_event *ev,
+                            int which, const char *s)
+{
+	cst_audit_memo *m = ev->memo;
+	if (m == NULL) {
+		put_hmac(b, f, s, strlen(s));
+		return;
+	}
+	if (m->salt != f->salt) {
+		m->token[0] = m->accessor[0] = '\0';
+		m->salt = f->salt;
+	}
+	char *slot = which ? m->accessor : m->token;
+	if (slot[0] == '\0' && cst_audit_hmac(slot, f->salt, s, strlen(s)) < 0) {
+		slot[0] = '\0';
+		b->failed = 1;
+		return;
+	}
+	put_hash_text(b, slot);
 }
 
 /* Vault leaves strings that parse as RFC 3339 times in clear:
@@ -264,10 +338,8 @@ const char *cst_audit_op_name(cst_op op)
 
 static void put_head(cst_abuf *b, const cst_audit_event *ev, const char *type)
 {
-	char t[48];
-	cst_time_format(t, sizeof(t), ev->time_ns);
 	PUT(b, "{\"time\":\"");
-	cst_abuf_put(b, t, strlen(t));
+	put_time(b, ev->time_ns);
 	PUT(b, "\",\"type\":\"");
 	cst_abuf_put(b, type, strlen(type));
 	PUT(b, "\"");
@@ -291,7 +363,7 @@ static void put_auth(cst_abuf *b, const cst_audit_format *f, const cst_audit_eve
 	const char *token = req->token ? req->token : "";
 	if (*token) {
 		PUT(b, "\"client_token\":");
-		put_hmac(b, f, token, strlen(token));
+		put_caller_hmac(b, f, ev, 0, token);
 	}
 	if (c == NULL || c->entry == NULL) {
 		PUT(b, "}");
@@ -303,7 +375,7 @@ static void put_auth(cst_abuf *b, const cst_audit_format *f, const cst_audit_eve
 		PUT(b, ",");
 	PUT(b, "\"accessor\":");
 	if (f->hmac_accessor)
-		put_hmac(b, f, acc ? acc : "", acc ? strlen(acc) : 0);
+		put_caller_hmac(b, f, ev, 1, acc ? acc : "");
 	else
 		put_cstr(b, acc);
 	PUT(b, ",\"display_name\":");
@@ -321,11 +393,9 @@ static void put_auth(cst_abuf *b, const cst_audit_format *f, const cst_audit_eve
 	PUT(b, ",\"entity_id\":\"\",\"token_type\":\"service\",\"token_ttl\":");
 	put_int(b, (long long)json_integer_value(json_object_get(e, "creation_ttl")));
 	int64_t issued = json_integer_value(json_object_get(e, "creation_time"));
-	if (issued > 0) {
-		char t[48];
-		cst_time_format(t, sizeof(t), issued * 1000000000LL);
+	if (issued > 0 && issued < INT64_MAX / 1000000000) {
 		PUT(b, ",\"token_issue_time\":\"");
-		cst_abuf_put(b, t, strlen(t));
+		put_time(b, issued * 1000000000LL);
 		PUT(b, "\"");
 	}
 	PUT(b, "}");
@@ -349,14 +419,14 @@ static void put_request(cst_abuf *b, const cst_audit_format *f, const cst_audit_
 	const char *token = req->token ? req->token : "";
 	if ((req->flags & CST_REQ_REMOTE) && *token) {
 		PUT(b, ",\"client_token\":");
-		put_hmac(b, f, token, strlen(token));
+		put_caller_hmac(b, f, ev, 0, token);
 		const char *acc = ev->caller && ev->caller->entry
 		                          ? json_string_value(json_object_get(ev->caller->entry, "accessor"))
 		                          : NULL;
 		if (acc) {
 			PUT(b, ",\"client_token_accessor\":");
 			if (f->hmac_accessor)
-				put_hmac(b, f, acc, strlen(acc));
+				put_caller_hmac(b, f, ev, 1, acc);
 			else
 				put_cstr(b, acc);
 		}

@@ -241,8 +241,9 @@ static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
 	char id[CST_UUID_LEN + 1], msg[512];
 	if (routed->request_id == NULL)
 		cst_rand_uuid(id);
+	cst_audit_memo memo = {NULL, "", ""};
 	cst_audit_event ev = {routed, routed->request_id ? routed->request_id : id, routed->op,
-	                      m ? m->type : "", m ? m->path : "", caller, cst_now_ns()};
+	                      m ? m->type : "", m ? m->path : "", caller, cst_now_ns(), &memo};
 	/* The entries' own failures must not replace the request's message. */
 	snprintf(msg, sizeof(msg), "%s", rc < 0 ? cst_errmsg() : "");
 	int arc = cst_audit_request(audit, &ev, rc < 0 ? msg : NULL);

@@ -1,4 +1,6 @@
 /* kdf.c - SHA-256, HMAC, HKDF, PBKDF2 and scrypt through OpenSSL 3. */
+/* SHA256_Init and friends (see struct cst_mac_key). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "crypto/kdf.h"
 
 #include <openssl/core_names.h>
@@ -6,6 +8,7 @@
 #include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -44,17 +47,22 @@ int cst_mac_sha256(unsigned char out[CST_SHA256_LEN], const void *key, size_t ke
 	return ok ? CST_OK : cst_fail(CST_ERROR, "hmac failed");
 }
 
+/* The pre-keyed HMAC keeps its two hashed pads as plain SHA256_CTX
+ * structs: a MAC then copies them by value, with no allocation and no
+ * provider dispatch (EVP_MD_CTX_copy_ex allocates a context per copy,
+ * which made the audit path's dozen MACs per request a malloc storm).
+ * The low-level SHA-256 calls are deprecated in OpenSSL 3 but stay, and
+ * run the same assembly (SHA-NI where the CPU has it). */
 struct cst_mac_key {
-	EVP_MD_CTX *inner; /* SHA-256 after absorbing key ^ ipad */
-	EVP_MD_CTX *outer; /* SHA-256 after absorbing key ^ opad */
+	SHA256_CTX inner; /* after absorbing key ^ ipad */
+	SHA256_CTX outer; /* after absorbing key ^ opad */
 };
 
 void cst_mac_key_free(cst_mac_key *k)
 {
 	if (k == NULL)
 		return;
-	EVP_MD_CTX_free(k->inner); /* frees (and cleanses) the digest state */
-	EVP_MD_CTX_free(k->outer);
+	OPENSSL_cleanse(k, sizeof(*k));
 	OPENSSL_free(k);
 }
 
@@ -70,16 +78,13 @@ int cst_mac_key_new(cst_mac_key **out, const void *key, size_t key_len)
 	else if (key_len)
 		memcpy(block, key, key_len);
 	cst_mac_key *k = OPENSSL_zalloc(sizeof(*k));
-	int ok = k != NULL && (k->inner = EVP_MD_CTX_new()) != NULL &&
-	         (k->outer = EVP_MD_CTX_new()) != NULL;
+	int ok = k != NULL;
 	for (int i = 0; ok && i < 64; i++)
 		pad[i] = block[i] ^ 0x36;
-	ok = ok && EVP_DigestInit_ex(k->inner, EVP_sha256(), NULL) == 1 &&
-	     EVP_DigestUpdate(k->inner, pad, sizeof(pad)) == 1;
+	ok = ok && SHA256_Init(&k->inner) == 1 && SHA256_Update(&k->inner, pad, sizeof(pad)) == 1;
 	for (int i = 0; ok && i < 64; i++)
 		pad[i] = block[i] ^ 0x5c;
-	ok = ok && EVP_DigestInit_ex(k->outer, EVP_sha256(), NULL) == 1 &&
-	     EVP_DigestUpdate(k->outer, pad, sizeof(pad)) == 1;
+	ok = ok && SHA256_Init(&k->outer) == 1 && SHA256_Update(&k->outer, pad, sizeof(pad)) == 1;
 	OPENSSL_cleanse(block, sizeof(block));
 	OPENSSL_cleanse(pad, sizeof(pad));
 	if (!ok) {
@@ -94,14 +99,12 @@ int cst_mac_key_sha256_2(unsigned char out[CST_SHA256_LEN], const cst_mac_key *k
                          size_t a_len, const void *b, size_t b_len)
 {
 	unsigned char inner[CST_SHA256_LEN];
-	unsigned int n = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int ok = c != NULL && EVP_MD_CTX_copy_ex(c, k->inner) == 1 &&
-	         (a_len == 0 || EVP_DigestUpdate(c, a, a_len) == 1) &&
-	         (b_len == 0 || EVP_DigestUpdate(c, b, b_len) == 1) &&
-	         EVP_DigestFinal_ex(c, inner, &n) == 1 && EVP_MD_CTX_copy_ex(c, k->outer) == 1 &&
-	         EVP_DigestUpdate(c, inner, sizeof(inner)) == 1 && EVP_DigestFinal_ex(c, out, &n) == 1;
-	EVP_MD_CTX_free(c);
+	SHA256_CTX c = k->inner;
+	int ok = (a_len == 0 || SHA256_Update(&c, a, a_len) == 1) &&
+	         (b_len == 0 || SHA256_Update(&c, b, b_len) == 1) && SHA256_Final(inner, &c) == 1;
+	c = k->outer;
+	ok = ok && SHA256_Update(&c, inner, sizeof(inner)) == 1 && SHA256_Final(out, &c) == 1;
+	OPENSSL_cleanse(&c, sizeof(c));
 	OPENSSL_cleanse(inner, sizeof(inner));
 	return ok ? CST_OK : cst_fail(CST_ERROR, "hmac failed");
 }

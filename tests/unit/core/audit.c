@@ -54,7 +54,8 @@ static void test_request_entry(void **state)
 	cst_caller caller = {{0}, tok, 0};
 	cst_request req = {.op = CST_OP_UPDATE, .flags = CST_REQ_REMOTE, .path = "secret/data/x\xff",
 	                   .data = data, .token = "cst.TOKENVALUE", .client_addr = "10.0.0.7"};
-	cst_audit_event ev = {&req, "id-1", CST_OP_CREATE, "kv", "secret/", &caller, 1700000000123456789LL};
+	cst_audit_memo memo = {NULL, "", ""};
+	cst_audit_event ev = {&req, "id-1", CST_OP_CREATE, "kv", "secret/", &caller, 1700000000123456789LL, &memo};
 	cst_audit_format f = {salt, 1, "uid 0"};
 	cst_abuf b;
 	cst_abuf_init(&b);
@@ -116,7 +117,7 @@ static void test_response_entry(void **state)
 	cst_mac_key *salt = NULL;
 	assert_int_equal(cst_mac_key_new(&salt, salt_bytes, 32), CST_OK);
 	cst_request req = {.op = CST_OP_UPDATE, .path = "auth/token/create"};
-	cst_audit_event ev = {&req, "id-2", CST_OP_UPDATE, "token", "auth/token/", NULL, 1};
+	cst_audit_event ev = {&req, "id-2", CST_OP_UPDATE, "token", "auth/token/", NULL, 1, NULL};
 	cst_audit_format f = {salt, 1, "uid 1000 (alice)"};
 	cst_response resp = {0};
 	resp.auth = json_loads("{\"client_token\":\"cst.NEWTOKEN\",\"accessor\":\"acc-9\","
@@ -323,7 +324,7 @@ static int matches(const char *expr, const char *path, cst_op op)
 	if (cst_audit_filter_parse(&f, expr) != CST_OK)
 		fail_msg("filter %s: %s", expr, cst_errmsg());
 	cst_request req = {.op = op, .path = path};
-	cst_audit_event ev = {&req, "id", op, "kv", "secret/", NULL, 0};
+	cst_audit_event ev = {&req, "id", op, "kv", "secret/", NULL, 0, NULL};
 	int m = cst_audit_filter_match(f, &ev);
 	cst_audit_filter_free(f);
 	return m;
