@@ -194,7 +194,6 @@ static int build_devices(struct cst_audit_root *r, cst_vault *v, const json_t *t
 		devs[(*n)++] = d;
 		if (r->owner) {
 			d->chain_known = position_of(&d->chain, states, d->uuid);
-			d->written = d->chain;
 			/* A device that cannot open now keeps trying on each write;
 			 * requests it would record fail until one can. */
 			if (cst_audit_device_start(d, NULL, "start") < 0)
@@ -273,7 +272,7 @@ int cst_audit_flush(cst_vault *v)
 		char hex[65];
 		pthread_mutex_lock(&d->lock);
 		int dirty = d->dirty && d->chain_known;
-		cst_audit_chain pos = d->written;
+		cst_audit_chain pos = d->chain;
 		d->dirty = 0;
 		pthread_mutex_unlock(&d->lock);
 		if (!dirty)
@@ -684,10 +683,11 @@ int cst_audit_verify_file(json_t **out, cst_vault *v, const char *file, int remo
 		cst_audit_device *d = a->devs[i];
 		struct stat ds;
 		pthread_mutex_lock(&d->lock);
-		cst_audit_device_quiesce(d); /* the file then ends at d->written */
-		if (d->owner && d->chain_known && d->fd >= 0 && fstat(d->fd, &ds) == 0 &&
-		    ds.st_dev == st.st_dev && ds.st_ino == st.st_ino && fstat(fd, &st) == 0) {
-			live = d->written;
+		/* the file then holds every sealed line */
+		if (d->owner && d->chain_known && d->fd >= 0 && cst_audit_device_quiesce(d) == CST_OK &&
+		    fstat(d->fd, &ds) == 0 && ds.st_dev == st.st_dev && ds.st_ino == st.st_ino &&
+		    fstat(fd, &st) == 0) {
+			live = d->chain;
 			have_live = 1;
 			size = st.st_size;
 			device = d->path;

@@ -7,7 +7,7 @@
  *
  * custos adds tamper evidence: each line ends with "seq" (the device's
  * entry number) and "chain", an HMAC under the vault's audit key of the
- * previous line's chain value and this line up to "chain". A "type":"chain"
+ * previous line's chain value, the digest of this line's body and its seq. A "type":"chain"
  * line starts every file a device opens and names the previous seq and
  * chain, so a rotated file verifies alone and a gap between files shows.
  *
@@ -143,9 +143,13 @@ typedef struct cst_audit_chain {
 
 /* Appends ,"seq":N,"chain":"hmac-sha256:..."}\n to a line body and moves
  * the chain on (the caller writes the line, and keeps *next only if the
- * write succeeds). */
+ * write succeeds). chain = HMAC-SHA256(key, previous chain (32 bytes) ||
+ * SHA-256(body) || ",\"seq\":N"): the body's digest may be computed
+ * beforehand, outside the device's lock (digest; NULL: computed here). */
 int cst_audit_seal_line(cst_abuf *line, const cst_mac_key *key, const cst_audit_chain *prev,
-                        cst_audit_chain *next) __attribute__((warn_unused_result));
+                        cst_audit_chain *next, const unsigned char *digest)
+	__attribute__((warn_unused_result));
+void cst_audit_body_digest(unsigned char out[CST_SHA256_LEN], const cst_abuf *body);
 /* A chain line's body: {"time","type":"chain","device","reason","prev_seq","prev_chain". */
 void cst_audit_chain_body(cst_abuf *out, int64_t now_ns, const char *device, const char *reason,
                           const cst_audit_chain *prev);
@@ -153,7 +157,8 @@ void cst_audit_chain_body(cst_abuf *out, int64_t now_ns, const char *device, con
 /* One log line, as verify reads it (the parser is fuzzed). */
 typedef struct cst_audit_line {
 	size_t start;      /* offset of the '{' (text before it, a syslog header, is not covered) */
-	size_t mac_end;    /* the MAC covers [start, mac_end): up to ,"chain": */
+	size_t body_end;   /* where ,"seq": starts: the body is [start, body_end) */
+	size_t mac_end;    /* where ,"chain": starts: the MAC covers [start, mac_end) */
 	uint64_t seq;
 	unsigned char mac[CST_SHA256_LEN];
 	int is_chain;      /* a "type":"chain" line */

@@ -3,8 +3,10 @@
  *
  *     ,"seq":N,"chain":"hmac-sha256:<hex>"}
  *
- * where chain = HMAC-SHA256(audit key, previous chain (32 bytes) || the
- * line from its '{' up to ,"chain":). A "type":"chain" line begins each
+ * where chain = HMAC-SHA256(audit key, previous chain (32 bytes) ||
+ * SHA-256(the line from its '{' up to ,"seq":) || ,"seq":N). The body's
+ * digest is taken before the device's lock, so only a short MAC is
+ * computed inside it. A "type":"chain" line begins each
  * file a device opens; it states the previous position ("prev_seq",
  * "prev_chain") it continues from, so a rotated file verifies alone, and
  * in a concatenation a gap between files shows. Only the holder of the
@@ -49,15 +51,39 @@ static void put_mac(cst_abuf *b, const unsigned char mac[CST_SHA256_LEN])
 	PUT(b, "\"");
 }
 
-int cst_audit_seal_line(cst_abuf *line, const cst_mac_key *key, const cst_audit_chain *prev,
-                        cst_audit_chain *next)
+void cst_audit_body_digest(unsigned char out[CST_SHA256_LEN], const cst_abuf *body)
 {
+	cst_sha256(out, body->p, body->len);
+}
+
+/* The chain MAC: key over prev || digest || seq text (",\"seq\":N"). */
+static int chain_mac(unsigned char out[CST_SHA256_LEN], const cst_mac_key *key,
+                     const unsigned char prev[CST_SHA256_LEN], const unsigned char digest[CST_SHA256_LEN],
+                     const char *seq_text, size_t seq_len)
+{
+	unsigned char head[2 * CST_SHA256_LEN];
+	memcpy(head, prev, CST_SHA256_LEN);
+	memcpy(head + CST_SHA256_LEN, digest, CST_SHA256_LEN);
+	return cst_mac_key_sha256_2(out, key, head, sizeof(head), seq_text, seq_len);
+}
+
+int cst_audit_seal_line(cst_abuf *line, const cst_mac_key *key, const cst_audit_chain *prev,
+                        cst_audit_chain *next, const unsigned char *digest)
+{
+	unsigned char own[CST_SHA256_LEN];
+	if (line->failed)
+		return CST_ENOMEM;
+	if (digest == NULL) {
+		cst_audit_body_digest(own, line);
+		digest = own;
+	}
+	size_t body_len = line->len;
 	next->seq = prev->seq + 1;
 	PUT(line, ",\"seq\":");
 	put_u64(line, next->seq);
 	if (line->failed)
 		return CST_ENOMEM;
-	int rc = cst_mac_key_sha256_2(next->mac, key, prev->mac, CST_SHA256_LEN, line->p, line->len);
+	int rc = chain_mac(next->mac, key, prev->mac, digest, line->p + body_len, line->len - body_len);
 	if (rc < 0)
 		return rc;
 	PUT(line, ",\"chain\":");
@@ -159,6 +185,7 @@ int cst_audit_parse_line(cst_audit_line *out, const char *s, size_t len)
 	if (number_before(&out->seq, &seq_at, s, start, chain_at, ",\"seq\":") < 0)
 		return cst_fail(CST_EINVAL, "entry has no seq");
 	out->start = start;
+	out->body_end = seq_at;
 	out->mac_end = chain_at;
 	/* {"time":"...","type":"chain",... */
 	static const char time_lit[] = "{\"time\":\"";
@@ -307,9 +334,9 @@ int cst_audit_verify_buf(cst_audit_report *r, const cst_mac_key *key, const char
 			return bad(r, n, "seq %llu where %llu was expected: entries reordered or replayed",
 			           (unsigned long long)l.seq, (unsigned long long)at.seq + 1);
 		}
-		unsigned char mac[CST_SHA256_LEN];
-		int rc = cst_mac_key_sha256_2(mac, key, at.mac, CST_SHA256_LEN, s + l.start,
-		                              l.mac_end - l.start);
+		unsigned char mac[CST_SHA256_LEN], digest[CST_SHA256_LEN];
+		cst_sha256(digest, s + l.start, l.body_end - l.start);
+		int rc = chain_mac(mac, key, at.mac, digest, s + l.body_end, l.mac_end - l.body_end);
 		if (rc < 0)
 			return rc;
 		if (!cst_ct_equal(mac, l.mac, CST_SHA256_LEN))

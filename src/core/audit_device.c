@@ -17,6 +17,7 @@
  * errors, so a syslog device never fails. stdout: standard output, for
  * containers; only a server writes to it (a local command's stdout is its
  * output). */
+#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/audit_device.h"
@@ -51,6 +53,16 @@ static int facility_of(const char *name, int *out)
 	return cst_fail(CST_EINVAL, "unknown syslog facility %.32s", name);
 }
 
+/* A range whose write failed: its bytes are kept and written again before
+ * anything new, so the file gets no lasting hole (lines after it may
+ * have been written by other writers meanwhile). */
+struct cst_audit_hole {
+	struct cst_audit_hole *next;
+	off_t off;
+	size_t len;
+	char bytes[];
+};
+
 /* The tag lives as long as the process: openlog keeps the pointer. */
 static char syslog_tag[64] = "custos";
 static pthread_mutex_t syslog_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,9 +75,13 @@ int cst_audit_device_new(cst_audit_device **out, const char *path, const json_t 
 	if (d == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
 	atomic_init(&d->refs, 1);
-	pthread_mutex_init(&d->lock, NULL);
-	pthread_cond_init(&d->written_cv, NULL);
-	d->queue_tail = &d->queue;
+	/* Held for a short MAC and a copy: spinning a little beats sleeping. */
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(&d->lock, &attr);
+	pthread_mutexattr_destroy(&attr);
+	pthread_cond_init(&d->idle_cv, NULL);
 	d->fd = -1;
 	d->owner = owner;
 	d->record = json_deep_copy(record);
@@ -146,7 +162,13 @@ void cst_audit_device_unref(cst_audit_device *d)
 	cst_mac_key_free(d->chain_key);
 	cst_audit_filter_free(d->filter);
 	free(d->file_path);
-	pthread_cond_destroy(&d->written_cv);
+	pthread_cond_destroy(&d->idle_cv);
+	free(d->pending);
+	while (d->holes) {
+		struct cst_audit_hole *h = d->holes;
+		d->holes = h->next;
+		free(h);
+	}
 	pthread_mutex_destroy(&d->lock);
 	free(d);
 }
@@ -161,7 +183,10 @@ int cst_audit_device_wants(const cst_audit_device *d, const cst_audit_event *ev)
 /* Opens the file sink (d->lock held). */
 static int open_file(cst_audit_device *d)
 {
-	int fd = open(d->file_path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* A server writes at offsets it reserves (pwrite); local commands,
+	 * several processes, append under flock. */
+	int fd = open(d->file_path, O_RDWR | (d->owner ? 0 : O_APPEND) | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	              0600);
 	if (fd < 0)
 		return cst_fail(CST_EIO, "audit file %.200s cannot be opened for writing: %s",
 		                d->file_path, strerror(errno));
@@ -177,18 +202,9 @@ static int open_file(cst_audit_device *d)
 		                         "0600: %s", d->file_path, strerror(errno));
 	}
 	d->fd = fd;
+	d->file_end = S_ISREG(st.st_mode) ? st.st_size : 0;
 	return CST_OK;
 }
-
-/* A line waiting in a device's queue; it lives on its writer's stack. */
-typedef struct cst_audit_waiter {
-	struct cst_audit_waiter *next;
-	cst_abuf *line;   /* sealed */
-	size_t body_len;  /* before the seal, to seal it again after a failure */
-	int done, rc;
-	pthread_cond_t cv; /* its own wake-up: done, or its turn to write */
-	int waits;         /* 0: a response entry written behind, freed when written */
-} cst_audit_waiter;
 
 #ifndef IOV_MAX
 #define IOV_MAX 1024 /* Linux's UIO_MAXIOV */
@@ -251,8 +267,37 @@ static int write_iov(cst_audit_device *d, struct iovec *iov, int n)
 	return CST_OK;
 }
 
+/* pwrite(2) of a whole range (owner, file sink); no lock needed. */
+static int write_at(cst_audit_device *d, int fd, const char *p, size_t n, off_t off)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = pwrite(fd, p + done, n - done, off + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return errno ? -errno : -ENOSPC;
+		done += (size_t)w;
+	}
+	(void)d;
+	return 0;
+}
+
+/* Writes n bytes as the next lines (d->lock held; nobody out). */
 static int write_all(cst_audit_device *d, const char *p, size_t n)
 {
+	if (d->owner && d->sink == CST_SINK_FILE) {
+		int err = write_at(d, d->fd, p, n, d->file_end);
+		if (err < 0) {
+			note_error(d, -err);
+			/* nothing after it yet: cut back what went out */
+			if (ftruncate(d->fd, d->file_end) != 0)
+				note_error(d, errno);
+			return cst_fail(CST_EIO, "%s", d->last_error);
+		}
+		d->file_end += (off_t)n;
+		return CST_OK;
+	}
 	struct iovec iov = {(void *)p, n};
 	return write_iov(d, &iov, 1);
 }
@@ -265,7 +310,7 @@ static int add_chain_line(cst_audit_device *d, cst_abuf *line, const char *reaso
 	cst_abuf body;
 	cst_abuf_init(&body);
 	cst_audit_chain_body(&body, cst_now_ns(), d->path, reason, pos);
-	int rc = cst_audit_seal_line(&body, d->chain_key, pos, &next);
+	int rc = cst_audit_seal_line(&body, d->chain_key, pos, &next, NULL);
 	if (rc == CST_OK) {
 		cst_abuf_put(line, body.p, body.len);
 		*pos = next;
@@ -319,7 +364,7 @@ static int start_locked(cst_audit_device *d, const cst_audit_chain *stored, cons
 	if (rc == CST_OK)
 		rc = write_all(d, line.p, line.len);
 	if (rc == CST_OK) {
-		d->chain = d->written = next;
+		d->chain = next;
 		d->chain_known = 1;
 		d->dirty = 1;
 	}
@@ -329,93 +374,153 @@ static int start_locked(cst_audit_device *d, const cst_audit_chain *stored, cons
 	return rc;
 }
 
-/* Writes a batch of queued lines with one writev(2); no lock held. */
-static int write_batch(cst_audit_device *d, cst_audit_waiter *batch)
+/* Writes the kept holes again (d->lock held, nobody out); CST_OK once none is left. */
+static int refill_holes(cst_audit_device *d)
 {
-	struct iovec stack[64], *iov = stack;
-	size_t n = 0;
-	for (cst_audit_waiter *w = batch; w; w = w->next)
-		n++;
-	if (n > 64 && (iov = malloc(n * sizeof(*iov))) == NULL) {
-		note_error(d, ENOMEM);
-		return cst_fail(CST_EIO, "%s", d->last_error);
+	while (d->holes) {
+		struct cst_audit_hole *h = d->holes;
+		int err = write_at(d, d->fd, h->bytes, h->len, h->off);
+		if (err < 0) {
+			note_error(d, -err);
+			return cst_fail(CST_EIO, "%s", d->last_error);
+		}
+		d->holes = h->next;
+		free(h);
 	}
-	size_t i = 0;
-	for (cst_audit_waiter *w = batch; w; w = w->next)
-		iov[i++] = (struct iovec){w->line->p, w->line->len};
-	int rc = write_iov(d, iov, (int)n);
-	if (iov != stack)
-		free(iov);
-	return rc;
+	return CST_OK;
 }
 
-/* After a batch (d->lock held): on success the file is at `last`; on
- * failure nothing of it stays, so the chain goes back to the file's end
- * and the lines queued meanwhile are sealed again from there. */
-static void settle(cst_audit_device *d, cst_audit_waiter *batch, const cst_audit_chain *last, int rc)
+/* Appends a sealed line to pending (d->lock held). */
+static int add_pending(cst_audit_device *d, const char *p, size_t n)
 {
-	if (rc == CST_OK) {
-		d->written = *last;
-		d->dirty = 1;
-	} else {
-		d->chain = d->written;
-		for (cst_audit_waiter *w = d->queue; w; w = w->next) {
-			cst_audit_chain next;
-			w->line->len = w->body_len;
-			if (cst_audit_seal_line(w->line, d->chain_key, &d->chain, &next) == CST_OK)
-				d->chain = next;
-			else
-				w->line->failed = 1; /* cannot happen: the body fitted once */
-		}
+	size_t len = atomic_load(&d->pending_len);
+	if (len + n > d->pending_cap) {
+		size_t cap = d->pending_cap ? d->pending_cap : 16384;
+		while (cap < len + n)
+			cap *= 2;
+		char *np = malloc(cap); /* entries hold HMACs, never secret values */
+		if (np == NULL)
+			return cst_fail(CST_ENOMEM, "out of memory");
+		if (len)
+			memcpy(np, d->pending, len);
+		free(d->pending);
+		d->pending = np;
+		d->pending_cap = cap;
 	}
-	/* Wake each writer of the batch, and the first of the queue, whose
-	 * turn it is to write: nobody else (no herd on one condition). */
-	for (cst_audit_waiter *w = batch, *next; w; w = next) {
-		next = w->next;
-		if (!w->waits) {
-			if (rc < 0) /* written behind: nobody to tell but the counters */
+	memcpy(d->pending + len, p, n);
+	atomic_store(&d->pending_len, len + n);
+	return CST_OK;
+}
+
+/* A range taken from pending, written outside the lock. */
+typedef struct write_job {
+	char *buf; /* owned */
+	size_t len;
+	off_t off;
+	int fd;
+} write_job;
+
+/* Takes pending and the range after the last one taken (d->lock held). */
+static void take_pending(cst_audit_device *d, write_job *job)
+{
+	job->buf = d->pending;
+	job->len = atomic_load(&d->pending_len);
+	job->off = d->file_end;
+	job->fd = d->fd;
+	d->pending = NULL;
+	atomic_store(&d->pending_len, 0);
+	d->pending_cap = 0;
+	d->file_end += (off_t)job->len;
+	atomic_fetch_add(&d->inflight, 1);
+}
+
+/* Keeps a failed range to write again first (d->lock held). */
+static void keep_hole(cst_audit_device *d, const write_job *job)
+{
+	struct cst_audit_hole *h = malloc(sizeof(*h) + job->len);
+	if (h == NULL)
+		return; /* the range stays a hole: verify will show it */
+	h->off = job->off;
+	h->len = job->len;
+	memcpy(h->bytes, job->buf, job->len);
+	struct cst_audit_hole **at = &d->holes; /* lowest offset first */
+	while (*at && (*at)->off < job->off)
+		at = &(*at)->next;
+	h->next = *at;
+	*at = h;
+}
+
+/* Writes a taken range, no lock held on entry or return. The writer that
+ * brings inflight back to 0 writes what became pending meanwhile (the
+ * responses nobody else took): a response appends under the lock and
+ * then reads inflight, a writer drops inflight and then reads
+ * pending_len, both sequentially consistent, so one of them sees the
+ * other. */
+static int run_job(cst_audit_device *d, write_job *job)
+{
+	int rc = CST_OK;
+	for (int own = 1;; own = 0) {
+		int err = write_at(d, job->fd, job->buf, job->len, job->off);
+		if (err < 0) {
+			pthread_mutex_lock(&d->lock);
+			note_error(d, -err);
+			int frc = cst_fail(CST_EIO, "%s", d->last_error);
+			keep_hole(d, job);
+			atomic_fetch_sub(&d->inflight, 1);
+			pthread_cond_broadcast(&d->idle_cv);
+			pthread_mutex_unlock(&d->lock);
+			free(job->buf);
+			if (own)
+				rc = frc;
+			else /* others' responses, written behind: counted, not ours to fail */
 				atomic_fetch_add_explicit(&d->failures, 1, memory_order_relaxed);
-			cst_abuf_release(w->line);
-			free(w);
-			continue;
+			return rc;
 		}
-		w->done = 1;
-		w->rc = rc;
-		pthread_cond_signal(&w->cv);
+		free(job->buf);
+		job->buf = NULL;
+		if (atomic_fetch_sub(&d->inflight, 1) != 1)
+			return rc;
+		pthread_cond_broadcast(&d->idle_cv); /* quiesce waits with a timeout: no lost wake-up */
+		if (atomic_load(&d->pending_len) == 0)
+			return rc;
+		pthread_mutex_lock(&d->lock);
+		int more = atomic_load(&d->inflight) == 0 && atomic_load(&d->pending_len) && d->holes == NULL;
+		if (more)
+			take_pending(d, job);
+		pthread_mutex_unlock(&d->lock);
+		if (!more)
+			return rc;
 	}
 }
 
-/* Takes the queue as a batch (d->lock held, no writer out). */
-static cst_audit_waiter *take_queue(cst_audit_device *d, cst_audit_chain *last)
+int cst_audit_device_quiesce(cst_audit_device *d)
 {
-	cst_audit_waiter *batch = d->queue;
-	d->queue = NULL;
-	d->queue_tail = &d->queue;
-	*last = d->chain;
-	return batch;
-}
-
-/* Writes the queue while holding d->lock (rare paths: reopen). */
-static void flush_locked(cst_audit_device *d)
-{
-	cst_audit_chain last;
-	cst_audit_waiter *batch = take_queue(d, &last);
-	if (batch != NULL)
-		settle(d, batch, &last, write_batch(d, batch));
-}
-
-void cst_audit_device_quiesce(cst_audit_device *d)
-{
-	while (d->writing)
-		pthread_cond_wait(&d->written_cv, &d->lock);
+	while (atomic_load(&d->inflight) > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&d->idle_cv, &d->lock, &ts);
+	}
+	if (!d->owner || d->sink != CST_SINK_FILE || d->fd < 0)
+		return CST_OK;
+	int rc = refill_holes(d);
+	if (rc == CST_OK && atomic_load(&d->pending_len)) {
+		rc = write_all(d, d->pending, atomic_load(&d->pending_len));
+		atomic_store(&d->pending_len, 0);
+	}
+	return rc;
 }
 
 int cst_audit_device_start(cst_audit_device *d, const cst_audit_chain *stored, const char *reason)
 {
 	pthread_mutex_lock(&d->lock);
-	cst_audit_device_quiesce(d);
-	flush_locked(d);
-	int rc = start_locked(d, stored, reason);
+	int rc = cst_audit_device_quiesce(d);
+	if (rc == CST_OK)
+		rc = start_locked(d, stored, reason);
 	pthread_mutex_unlock(&d->lock);
 	return rc;
 }
@@ -425,8 +530,17 @@ int cst_audit_device_reopen(cst_audit_device *d)
 	if (d->sink != CST_SINK_FILE)
 		return CST_OK;
 	pthread_mutex_lock(&d->lock);
-	cst_audit_device_quiesce(d);
-	flush_locked(d); /* what is sealed goes to the old file */
+	if (cst_audit_device_quiesce(d) < 0) /* what is sealed goes to the old file */
+		fprintf(stderr, "custos: %s: the old file misses entries\n", d->last_error);
+	free(d->pending);
+	d->pending = NULL;
+	atomic_store(&d->pending_len, 0);
+	d->pending_cap = 0;
+	while (d->holes) {
+		struct cst_audit_hole *h = d->holes;
+		d->holes = h->next;
+		free(h);
+	}
 	if (d->fd >= 0)
 		close(d->fd);
 	d->fd = -1;
@@ -452,7 +566,7 @@ static int write_shared(cst_audit_device *d, cst_abuf *body)
 		cst_abuf_put(&line, "\n", 1);
 	if (!known || d->sink != CST_SINK_FILE)
 		rc = add_chain_line(d, &line, cut ? "after a damaged line" : "new file", &pos);
-	if (rc == CST_OK && (rc = cst_audit_seal_line(body, d->chain_key, &pos, &next)) == CST_OK) {
+	if (rc == CST_OK && (rc = cst_audit_seal_line(body, d->chain_key, &pos, &next, NULL)) == CST_OK) {
 		cst_abuf_put(&line, body->p, body->len);
 		rc = line.failed ? cst_fail(CST_ENOMEM, "out of memory") : write_all(d, line.p, line.len);
 	}
@@ -462,90 +576,58 @@ static int write_shared(cst_audit_device *d, cst_abuf *body)
 	return rc;
 }
 
-/* Owner: seal and queue under the lock; a writer with no other writer out
- * takes the whole queue and writes it with one writev(2) (group commit).
- * A request entry waits for its line to be written (fail closed: the
- * handler runs only after). A response entry (wait = 0) is copied into the
- * queue and not waited for unless no writer is out, in which case its
- * thread writes the queue itself: a writer drains the queue before it
- * leaves, so nothing stays queued. */
-static int write_owner(cst_audit_device *d, cst_abuf *body, int wait)
+/* Owner (a server). File sink: seal, append to pending; a request entry
+ * (wait) takes pending and writes it before returning (fail closed: the
+ * handler runs after), a response entry stays pending for the next writer
+ * unless no writer is out, and the last writer out writes what is left.
+ * Other sinks: seal and write under the lock. */
+static int write_owner(cst_audit_device *d, cst_abuf *body, int wait, const unsigned char *digest,
+                       write_job *job)
 {
 	int rc = CST_OK;
 	if (d->sink == CST_SINK_FILE && d->fd < 0) {
-		cst_audit_device_quiesce(d);
-		if (d->fd < 0 && (rc = start_locked(d, NULL, "reopen")) < 0)
+		if ((rc = cst_audit_device_quiesce(d)) < 0 ||
+		    (d->fd < 0 && (rc = start_locked(d, NULL, "reopen")) < 0))
 			return rc;
 	}
-	cst_audit_waiter me = {NULL, body, body->len, 0, CST_OK, PTHREAD_COND_INITIALIZER, 1};
-	cst_audit_waiter *node = &me;
-	if (!wait && d->writing) {
-		/* behind: a heap copy the writer frees once written */
-		node = malloc(sizeof(*node) + sizeof(cst_abuf));
-		if (node == NULL)
-			return cst_fail(CST_ENOMEM, "out of memory");
-		cst_abuf *copy = (cst_abuf *)(node + 1);
-		cst_abuf_init(copy);
-		cst_abuf_put(copy, body->p, body->len);
-		*node = (cst_audit_waiter){NULL, copy, body->len, 0, CST_OK, PTHREAD_COND_INITIALIZER, 0};
-		if (copy->failed) {
-			cst_abuf_release(copy);
-			free(node);
-			return cst_fail(CST_ENOMEM, "out of memory");
-		}
-	}
+	/* a range that could not be written goes first, or nothing does */
+	if (d->holes && (rc = cst_audit_device_quiesce(d)) < 0)
+		return rc;
 	cst_audit_chain next;
-	if ((rc = cst_audit_seal_line(node->line, d->chain_key, &d->chain, &next)) < 0) {
-		if (node != &me) {
-			cst_abuf_release(node->line);
-			free(node);
+	if ((rc = cst_audit_seal_line(body, d->chain_key, &d->chain, &next, digest)) < 0)
+		return rc;
+	if (d->sink != CST_SINK_FILE) {
+		if ((rc = write_all(d, body->p, body->len)) == CST_OK) {
+			d->chain = next;
+			d->dirty = 1;
 		}
 		return rc;
 	}
+	if ((rc = add_pending(d, body->p, body->len)) < 0)
+		return rc;
 	d->chain = next;
-	/* `me` leaves the queue (take_queue) before me.done is set, and this
-	 * function returns only after that: the pointer never dangles. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-	*d->queue_tail = node;
-	d->queue_tail = &node->next;
-#pragma GCC diagnostic pop
-	if (node != &me)
-		return CST_OK; /* the writer out writes it, or the next one */
-	while (!me.done) {
-		if (d->writing) {
-			pthread_cond_wait(&me.cv, &d->lock);
-			continue;
-		}
-		d->writing = 1;
-		/* drain: lines queued behind while this batch was out go next */
-		while (d->queue != NULL) {
-			cst_audit_chain last;
-			cst_audit_waiter *batch = take_queue(d, &last);
-			pthread_mutex_unlock(&d->lock);
-			int wrc = write_batch(d, batch);
-			pthread_mutex_lock(&d->lock);
-			settle(d, batch, &last, wrc);
-			if (me.done && d->queue != NULL && d->queue->waits)
-				break; /* a waiting writer takes over from here */
-		}
-		d->writing = 0;
-		if (d->queue != NULL)
-			pthread_cond_signal(&d->queue->cv);
-		pthread_cond_broadcast(&d->written_cv); /* for quiesce, rarely waited on */
-	}
-	pthread_cond_destroy(&me.cv);
-	if (me.rc < 0)
-		cst_fail(CST_EIO, "%s", d->last_error[0] ? d->last_error : "audit device cannot write");
-	return me.rc;
+	d->dirty = 1;
+	if (wait || atomic_load(&d->inflight) == 0)
+		take_pending(d, job);
+	return CST_OK;
 }
 
 int cst_audit_device_write(cst_audit_device *d, cst_abuf *body, int wait)
 {
 	size_t body_len = body->len;
+	unsigned char digest[CST_SHA256_LEN];
+	write_job job = {NULL, 0, 0, -1};
+	cst_audit_body_digest(digest, body); /* outside the lock */
 	pthread_mutex_lock(&d->lock);
-	int rc = d->owner ? write_owner(d, body, wait) : write_shared(d, body);
+	int rc = d->owner ? write_owner(d, body, wait, digest, &job) : write_shared(d, body);
 	pthread_mutex_unlock(&d->lock);
+	if (job.buf != NULL) {
+		int jrc = run_job(d, &job);
+		if (rc == CST_OK && wait)
+			rc = jrc;
+		else if (jrc < 0) /* a response written on its own: counted below as a failure */
+			rc = jrc;
+	}
 	body->len = body_len;
 	body->failed = 0;
 	if (rc == CST_OK)

@@ -24,19 +24,26 @@ struct cst_audit_device {
 	char *file_path;       /* owned (file sink) */
 	int facility;          /* syslog */
 	int owner;             /* this process alone appends (a server) */
-	/* Guarded by lock: the open file, the chain, the queue. A line is
-	 * sealed (its seq and MAC) under the lock, in order, and queued; one
-	 * writer at a time takes the whole queue and writes it with one
-	 * writev(2) outside the lock while the others wait (group commit). */
+	/* Guarded by lock: the open file, the chain and what is not yet in the
+	 * file. A line is sealed (its seq and MAC) under the lock, in seq
+	 * order, and appended to `pending`. A writer takes all of pending with
+	 * the file range after the last one taken (file_end), and writes it
+	 * with pwrite(2) outside the lock: writers never wait for each other,
+	 * ranges are disjoint and in seq order. Response entries stay pending
+	 * for the next writer (one write per request); the last writer out
+	 * writes what is left. */
 	pthread_mutex_t lock;
-	pthread_cond_t written_cv;
+	pthread_cond_t idle_cv; /* signalled when inflight drops to 0 */
 	int fd;                /* -1: not open (never opened, or the reopen failed) */
+	off_t file_end;        /* where the next range starts (file sink) */
 	cst_audit_chain chain; /* after the last sealed line */
-	cst_audit_chain written; /* after the last line in the file */
 	int chain_known;       /* owner: chain holds the position */
 	int dirty;             /* owner: moved since the last flush */
-	int writing;           /* a writer is outside the lock with a batch */
-	struct cst_audit_waiter *queue, **queue_tail;
+	char *pending;         /* owned: sealed lines not yet taken */
+	atomic_size_t pending_len; /* read without the lock by a writer coming back */
+	size_t pending_cap;
+	atomic_int inflight;   /* writers outside the lock (changed under it, read without) */
+	struct cst_audit_hole *holes; /* ranges whose write failed, kept to retry */
 	char last_error[200];
 	atomic_uint_fast64_t entries, failures;
 };
@@ -54,12 +61,13 @@ int cst_audit_device_start(cst_audit_device *d, const cst_audit_chain *stored, c
 	__attribute__((warn_unused_result));
 /* Closes and reopens a file sink (SIGHUP), with a chain line. */
 int cst_audit_device_reopen(cst_audit_device *d) __attribute__((warn_unused_result));
-/* Waits until no writer is out with a batch (d->lock held): then the
- * file holds exactly the lines up to d->written. */
-void cst_audit_device_quiesce(cst_audit_device *d);
-/* Seals body (an entry without its seq) and writes it as one line. A
- * server (owner) may write a response entry (wait = 0) behind: queued in
- * order and written with the next batch; its failure is counted only. */
+/* Waits for the writers out and writes what is pending (d->lock held):
+ * then the file holds every sealed line, up to d->chain. CST_OK, or the
+ * write failure (a range could not be written). */
+int cst_audit_device_quiesce(cst_audit_device *d);
+/* Seals body (an entry without its seq) and writes it as one line. In a
+ * server (owner) a response entry (wait = 0) may be written behind, with
+ * the next request entry; its failure is then counted only. */
 int cst_audit_device_write(cst_audit_device *d, cst_abuf *body, int wait)
 	__attribute__((warn_unused_result));
 /* Whether the device records this event (its filter; stdout only in a server). */

@@ -16,8 +16,9 @@
 
 void cst_sha256(unsigned char out[CST_SHA256_LEN], const void *data, size_t len)
 {
-	unsigned int n = 0;
-	EVP_Digest(data, len, out, &n, EVP_sha256(), NULL);
+	/* The low-level one-shot: no EVP context to allocate and fetch for
+	 * every call (see struct cst_mac_key). */
+	SHA256(data, len, out);
 }
 
 /* Fetched once: OpenSSL 3's one-shot HMAC() fetches the algorithm on every

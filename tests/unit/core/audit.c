@@ -163,7 +163,7 @@ static char *make_log(size_t n, cst_audit_chain *end)
 			int len = snprintf(body, sizeof(body), "{\"time\":\"t\",\"type\":\"request\",\"n\":%zu", i);
 			cst_abuf_put(&line, body, (size_t)len);
 		}
-		assert_int_equal(cst_audit_seal_line(&line, key, &pos, &next), CST_OK);
+		assert_int_equal(cst_audit_seal_line(&line, key, &pos, &next, NULL), CST_OK);
 		pos = next;
 		cst_abuf_put(&all, line.p, line.len);
 		cst_abuf_release(&line);
