@@ -155,6 +155,11 @@ void cst_audit_device_unref(cst_audit_device *d)
 {
 	if (d == NULL || atomic_fetch_sub(&d->refs, 1) != 1)
 		return;
+	/* what is still pending (responses written behind) goes out first */
+	pthread_mutex_lock(&d->lock);
+	if (cst_audit_device_quiesce(d) < 0)
+		fprintf(stderr, "custos: %s: entries lost at close\n", d->last_error);
+	pthread_mutex_unlock(&d->lock);
 	if (d->fd >= 0)
 		close(d->fd);
 	json_decref(d->record);

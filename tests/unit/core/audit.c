@@ -14,6 +14,7 @@
 #include "core/vault.h"
 #include "crypto/kdf.h"
 #include "util/base64.h"
+#include "util/timefmt.h"
 
 #include "testutil.h"
 
@@ -440,6 +441,82 @@ static void test_router_fail_closed(void **state)
 	rmdir(dir);
 }
 
+/* Entry times are written without gmtime per entry: the same text as
+ * cst_time_format, for whole seconds, fractions with trailing zeros and
+ * the token issue time beside the entry time. */
+static void test_entry_times(void **state)
+{
+	(void)state;
+	static const int64_t times[] = {1, 999, 1000000000LL, 1700000000123456789LL,
+	                                1700000000100000000LL, 1700000000000000001LL,
+	                                1700000001000000000LL, 253402300799999999LL};
+	cst_mac_key *salt = NULL;
+	assert_int_equal(cst_mac_key_new(&salt, salt_bytes, 32), CST_OK);
+	json_t *tok = json_loads("{\"accessor\":\"a\",\"creation_time\":1500000000}", 0, NULL);
+	cst_caller caller = {{0}, tok, 0};
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		cst_request req = {.op = CST_OP_READ, .flags = CST_REQ_REMOTE, .path = "p", .token = "t"};
+		cst_audit_event ev = {&req, "id", CST_OP_READ, "", "", &caller, times[i], NULL};
+		cst_audit_format f = {salt, 1, ""};
+		cst_abuf b;
+		cst_abuf_init(&b);
+		assert_int_equal(cst_audit_format_request(&b, &f, &ev, NULL), CST_OK);
+		json_t *doc = entry(&b);
+		char want[48];
+		cst_time_format(want, sizeof(want), times[i]);
+		assert_string_equal(json_string_value(json_object_get(doc, "time")), want);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "auth"), "token_issue_time")),
+		                    "2017-07-14T02:40:00Z");
+		json_decref(doc);
+		cst_abuf_release(&b);
+	}
+	json_decref(tok);
+	cst_mac_key_free(salt);
+}
+
+/* Two devices: one that cannot write does not refuse a request the other records. */
+static void test_two_devices(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/custos-audit-unit2.XXXXXX", body[400], good[300], badlog[300], baddir[300];
+	assert_non_null(mkdtemp(dir));
+	snprintf(good, sizeof(good), "%s/good.log", dir);
+	snprintf(baddir, sizeof(baddir), "%s/bad", dir);
+	snprintf(badlog, sizeof(badlog), "%s/bad/audit.log", dir);
+	assert_int_equal(mkdir(baddir, 0700), 0);
+	cst_vault *v = test_memory_vault();
+	cst_response resp;
+	snprintf(body, sizeof(body), "{\"type\":\"file\",\"options\":{\"file_path\":\"%s\"}}", good);
+	assert_int_equal(request(v, CST_OP_UPDATE, "sys/audit/good", body, &resp), CST_OK);
+	cst_response_release(&resp);
+	snprintf(body, sizeof(body), "{\"type\":\"file\",\"options\":{\"file_path\":\"%s\"}}", badlog);
+	assert_int_equal(request(v, CST_OP_UPDATE, "sys/audit/bad", body, &resp), CST_OK);
+	cst_response_release(&resp);
+	unlink(badlog);
+	rmdir(baddir);
+	int fd = open(baddir, O_CREAT | O_WRONLY, 0600); /* a file where the directory was */
+	assert_true(fd >= 0);
+	close(fd);
+	cst_vault_audit_reopen(v);
+	assert_int_equal(request(v, CST_OP_UPDATE, "secret/data/a", "{\"data\":{\"k\":\"v\"}}", &resp), CST_OK);
+	cst_response_release(&resp);
+	assert_int_equal(request(v, CST_OP_READ, "sys/metrics", "{\"format\":\"prometheus\"}", &resp), CST_OK);
+	assert_non_null(resp.raw);
+	assert_non_null(strstr(resp.raw, "custos_audit_failures_total{device=\"bad/\"} "));
+	assert_null(strstr(resp.raw, "custos_audit_failures_total{device=\"bad/\"} 0\n"));
+	assert_non_null(strstr(resp.raw, "custos_audit_failures_total{device=\"good/\"} 0\n"));
+	assert_non_null(strstr(resp.raw, "custos_audit_refused_total 0\n"));
+	cst_response_release(&resp);
+	snprintf(body, sizeof(body), "{\"file_path\":\"%s\"}", good);
+	assert_int_equal(request(v, CST_OP_UPDATE, "sys/audit/verify", body, &resp), CST_OK);
+	assert_true(json_is_true(json_object_get(resp.data, "ok")));
+	cst_response_release(&resp);
+	cst_vault_close(v);
+	unlink(good);
+	unlink(baddir);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +526,8 @@ int main(void)
 		cmocka_unit_test(test_parse_line),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_router_fail_closed),
+		cmocka_unit_test(test_entry_times),
+		cmocka_unit_test(test_two_devices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
