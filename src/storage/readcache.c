@@ -176,53 +176,71 @@ int cst_readcache_get(cst_readcache *c, const char *key, unsigned char **out_val
 	return hit;
 }
 
-void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *value,
-                        size_t len, uint64_t rev, int absent, uint64_t ticket)
+/* A new entry (NULL when too large or out of memory). */
+static entry *new_entry(cst_readcache *c, const char *key, uint64_t h, const unsigned char *value,
+                        size_t len, uint64_t rev, int absent)
 {
 	if (absent)
 		len = 0;
-	if (ticket == NO_FILL || len > c->max_value)
-		return;
-	uint64_t h = hash_key(key);
-	shard *s = shard_of(c, h);
+	if (len > c->max_value)
+		return NULL;
 	size_t klen = strlen(key);
 	entry *e = malloc(sizeof(*e) + klen + 1);
 	unsigned char *copy = absent ? NULL : malloc(len ? len : 1);
 	if (e == NULL || (!absent && copy == NULL)) {
 		free(e);
 		free(copy);
-		return;
+		return NULL;
 	}
 	if (copy != NULL && len)
 		memcpy(copy, value, len);
 	*e = (entry){.hash = h, .value = copy, .len = len, .rev = rev, .absent = absent};
 	memcpy(e->key, key, klen + 1);
-	pthread_mutex_lock(&s->lock);
-	if (s->writers != 0 || s->gen != ticket) { /* a write came between: stale */
-		pthread_mutex_unlock(&s->lock);
-		free(copy);
-		free(e);
-		return;
-	}
+	return e;
+}
+
+/* Puts e in its shard (locked), replacing the key's old entry and
+ * evicting the least recently used past the bounds. */
+static void insert_locked(cst_readcache *c, shard *s, entry *e)
+{
 	if (s->count >= s->nbuckets)
 		grow(s);
 	if (s->nbuckets == 0) {
-		pthread_mutex_unlock(&s->lock);
-		free(copy);
+		free(e->value);
 		free(e);
 		return;
 	}
-	entry **slot = find(s, key, h);
+	entry **slot = find(s, e->key, e->hash);
 	if (*slot)
-		remove_entry(s, slot); /* another reader filled it first */
+		remove_entry(s, slot);
 	while (s->oldest && (s->count >= c->max_entries || s->bytes + entry_cost(e) > c->max_bytes))
 		remove_entry(s, find(s, s->oldest->key, s->oldest->hash));
-	slot = find(s, key, h);
+	slot = find(s, e->key, e->hash);
 	e->chain = *slot;
 	*slot = e;
 	lru_push(s, e);
 	s->count++;
 	s->bytes += entry_cost(e);
+}
+
+void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *value,
+                        size_t len, uint64_t rev, int absent, uint64_t ticket)
+{
+	if (ticket == NO_FILL)
+		return;
+	uint64_t h = hash_key(key);
+	shard *s = shard_of(c, h);
+	entry *e = new_entry(c, key, h, value, len, rev, absent);
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->writers != 0 || s->gen != ticket) { /* a write came between: stale */
+		pthread_mutex_unlock(&s->lock);
+		free(e->value);
+		free(e);
+		return;
+	}
+	insert_locked(c, s, e);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -247,6 +265,20 @@ void cst_readcache_write_end(cst_readcache *c, const char *key)
 	pthread_mutex_lock(&s->lock);
 	s->writers--;
 	s->gen++;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void cst_readcache_write_end_stored(cst_readcache *c, const char *key, const unsigned char *value,
+                                    size_t len, uint64_t rev, int absent)
+{
+	uint64_t h = hash_key(key);
+	shard *s = shard_of(c, h);
+	entry *e = new_entry(c, key, h, value, len, rev, absent);
+	pthread_mutex_lock(&s->lock);
+	s->writers--;
+	s->gen++; /* misses taken before this commit must not fill */
+	if (e != NULL)
+		insert_locked(c, s, e);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -38,6 +38,13 @@ void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *
 
 void cst_readcache_write_begin(cst_readcache *c, const char *key);
 void cst_readcache_write_end(cst_readcache *c, const char *key);
+/* Ends a write that committed, caching what it stored (absent for a
+ * delete) as the key's entry: the next read of a key just written (a
+ * client reading back, the next write's existence check) needs no read
+ * of the backend. Call in commit order, while readers of the backend
+ * would see exactly this. */
+void cst_readcache_write_end_stored(cst_readcache *c, const char *key, const unsigned char *value,
+                                    size_t len, uint64_t rev, int absent);
 
 /* Entries and bytes held, for status and tests. */
 void cst_readcache_usage(cst_readcache *c, size_t *out_entries, size_t *out_bytes);

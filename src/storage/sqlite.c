@@ -36,9 +36,6 @@ static const char *const sql_text[ST_MAX] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT one_batch",
-	[ST_RELEASE] = "RELEASE one_batch",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO one_batch",
 };
 
 /* Read connections a server opens at most; more readers wait for one. */
