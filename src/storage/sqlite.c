@@ -32,7 +32,10 @@ static const char *const sql_text[ST_MAX] = {
 	[ST_REV] = "SELECT rev FROM kv WHERE key = ?1",
 	/* One store-wide counter: a key deleted and created again never gets a
 	 * revision it had before, so a stale compare-on-revision cannot pass. */
-	[ST_NEXT_REV] = "UPDATE seq SET n = n + 1 RETURNING n",
+	[ST_SEQ_GET] = "SELECT n FROM seq",
+	/* Not "UPDATE ... RETURNING": SQLite answers RETURNING through an
+	 * ephemeral table, a pager and 150 KiB of allocations per commit. */
+	[ST_SEQ_SET] = "UPDATE seq SET n = ?1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",

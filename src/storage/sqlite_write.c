@@ -61,15 +61,23 @@ static int apply(sqlite_store *s, const cst_storage_op *op, int64_t rev)
 	return cst_fail(CST_EINVAL, "unknown storage op");
 }
 
-/* The revision every put of this group gets. */
+/* The revision every put of this group gets: the store-wide counter plus
+ * one, read and written inside the group's transaction (which holds the
+ * write lock, so another process cannot take the same number). */
 static int next_rev(sqlite_store *s, int64_t *out)
 {
-	sqlite3_stmt *q = s->main.stmt[ST_NEXT_REV];
+	sqlite3_stmt *q = s->main.stmt[ST_SEQ_GET];
 	int src = sqlite3_step(q);
-	if (src == SQLITE_ROW)
-		*out = sqlite3_column_int64(q, 0);
+	int64_t n = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
-	return src == SQLITE_ROW ? CST_OK : sq_fail(s->main.db, src, "revision counter");
+	if (src != SQLITE_ROW)
+		return sq_fail(s->main.db, src, "revision counter");
+	q = s->main.stmt[ST_SEQ_SET];
+	sqlite3_bind_int64(q, 1, n + 1);
+	int rc = step_done(s, q, "revision counter");
+	if (rc == CST_OK)
+		*out = n + 1;
+	return rc;
 }
 
 /* Applies one queued batch inside the group's transaction. Every revision
