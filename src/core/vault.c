@@ -43,7 +43,9 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	v->default_ttl = v->max_ttl = 768 * 3600; /* Vault's defaults: 32 days */
 	/* One second bounds how long another process's token or policy change
 	 * can go unseen here; this process's own changes drop entries at once. */
-	cst_cache_init(&v->token_cache, 100000, 1000000000LL);
+	/* 20,000 decoded entries (about 1.7 KiB each) at most: tokens used
+	 * within the last second, swept every few seconds by the server. */
+	cst_cache_init(&v->token_cache, 20000, 1000000000LL);
 	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
 	v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
 	if (rc < 0) {
@@ -336,6 +338,8 @@ int cst_vault_sweep(cst_vault *v, uint64_t *out_revoked)
 	*out_revoked = 0;
 	pthread_rwlock_rdlock(&v->state);
 	int rc = v->unsealed ? cst_token_sweep(v, cst_now_ns() / 1000000000, out_revoked) : CST_OK;
+	cst_cache_sweep(&v->token_cache);
+	cst_cache_sweep(&v->policy_cache);
 	pthread_rwlock_unlock(&v->state);
 	return rc;
 }
