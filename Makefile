@@ -102,6 +102,7 @@ CLI_OBJS := \
 SERVER_OBJS := \
 	server/main.o \
 	server/http.o \
+	server/workers.o \
 	server/translate.o \
 	server/respond.o \
 	server/sys_seal.o \

@@ -314,6 +314,14 @@ int cst_vault_request(cst_vault *v, const cst_request *req, cst_response *out)
 	return rc;
 }
 
+int cst_vault_may_block(cst_vault *v, cst_op op, const char *path)
+{
+	pthread_rwlock_rdlock(&v->state);
+	int blocks = v->unsealed && cst_router_may_block(&v->router, op, path);
+	pthread_rwlock_unlock(&v->state);
+	return blocks;
+}
+
 int cst_vault_root_token(json_t **out_auth, cst_vault *v, const char *id)
 {
 	pthread_rwlock_rdlock(&v->state);

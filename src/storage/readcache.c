@@ -19,6 +19,7 @@ typedef struct entry {
 	size_t len;
 	uint64_t rev;
 	int absent;
+	unsigned writing; /* writes of this key under way: not served meanwhile */
 	char key[];
 } entry;
 
@@ -153,7 +154,7 @@ int cst_readcache_get(cst_readcache *c, const char *key, unsigned char **out_val
 	int hit = 0;
 	pthread_mutex_lock(&s->lock);
 	entry *e = s->nbuckets ? *find(s, key, h) : NULL;
-	if (e != NULL) {
+	if (e != NULL && e->writing == 0) {
 		*out_absent = e->absent;
 		*out_rev = e->rev;
 		*out_len = e->len;
@@ -244,6 +245,10 @@ void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* A key being written keeps its entry as a placeholder, emptied and not
+ * served: write_end_stored then refills it with what was committed. Keys
+ * that had no entry get none, so a write caches only what readers use
+ * (not, say, a token's index entries). */
 void cst_readcache_write_begin(cst_readcache *c, const char *key)
 {
 	uint64_t h = hash_key(key);
@@ -251,35 +256,61 @@ void cst_readcache_write_begin(cst_readcache *c, const char *key)
 	pthread_mutex_lock(&s->lock);
 	s->writers++;
 	s->gen++;
-	if (s->nbuckets) {
-		entry **slot = find(s, key, h);
-		if (*slot)
-			remove_entry(s, slot);
+	entry *e = s->nbuckets ? *find(s, key, h) : NULL;
+	if (e != NULL) {
+		s->bytes -= e->len;
+		free(e->value);
+		e->value = NULL;
+		e->len = 0;
+		e->writing++;
 	}
 	pthread_mutex_unlock(&s->lock);
 }
 
-void cst_readcache_write_end(cst_readcache *c, const char *key)
+/* Ends one write of key; a committed one stores value (absent: deleted)
+ * into the key's placeholder, a failed one drops the placeholder. */
+static void write_end(cst_readcache *c, const char *key, int committed, const unsigned char *value,
+                      size_t len, uint64_t rev, int absent)
 {
-	shard *s = shard_of(c, hash_key(key));
+	uint64_t h = hash_key(key);
+	shard *s = shard_of(c, h);
+	unsigned char *copy = NULL;
+	if (committed && !absent && len <= c->max_value && (copy = malloc(len ? len : 1)) != NULL &&
+	    len)
+		memcpy(copy, value, len);
 	pthread_mutex_lock(&s->lock);
 	s->writers--;
-	s->gen++;
+	s->gen++; /* misses taken before this commit must not fill */
+	entry **slot = s->nbuckets ? find(s, key, h) : NULL;
+	entry *e = slot ? *slot : NULL;
+	if (e != NULL && e->writing > 0) {
+		e->writing--;
+		if (committed && (absent || copy != NULL)) {
+			free(e->value);
+			s->bytes -= e->len;
+			e->value = copy;
+			e->len = absent ? 0 : len;
+			e->absent = absent;
+			e->rev = rev;
+			s->bytes += e->len;
+			copy = NULL;
+		} else if (e->writing == 0) {
+			remove_entry(s, slot);
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
+	free(copy);
+}
+
+void cst_readcache_write_end(cst_readcache *c, const char *key)
+{
+	write_end(c, key, 0, NULL, 0, 0, 0);
 }
 
 void cst_readcache_write_end_stored(cst_readcache *c, const char *key, const unsigned char *value,
                                     size_t len, uint64_t rev, int absent)
 {
-	uint64_t h = hash_key(key);
-	shard *s = shard_of(c, h);
-	entry *e = new_entry(c, key, h, value, len, rev, absent);
-	pthread_mutex_lock(&s->lock);
-	s->writers--;
-	s->gen++; /* misses taken before this commit must not fill */
-	if (e != NULL)
-		insert_locked(c, s, e);
-	pthread_mutex_unlock(&s->lock);
+	write_end(c, key, 1, value, len, rev, absent);
 }
 
 void cst_readcache_usage(cst_readcache *c, size_t *out_entries, size_t *out_bytes)

@@ -44,8 +44,8 @@ static const char *const sql_text[ST_MAX] = {
 /* Read connections a server opens at most; more readers wait for one. */
 #define POOL_MAX 8
 /* The read cache of a server: entries and bytes (ciphertext). */
-#define CACHE_ENTRIES 131072
-#define CACHE_BYTES (64u << 20)
+#define CACHE_ENTRIES 16384
+#define CACHE_BYTES (16u << 20)
 
 int sq_fail(sqlite3 *db, int src, const char *what)
 {

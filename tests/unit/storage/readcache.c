@@ -100,8 +100,9 @@ static void test_write_removes_entry(void **state)
 	cst_readcache_free(c);
 }
 
-/* A committed write leaves what it stored in the cache; a miss taken
- * before it still cannot fill over it. */
+/* A committed write of a cached key leaves what it stored in the cache
+ * (not served while the write is under way); a miss taken before it
+ * still cannot fill over it; a key nobody read stays uncached. */
 static void test_write_through(void **state)
 {
 	(void)state;
@@ -109,10 +110,12 @@ static void test_write_through(void **state)
 	char buf[64];
 	int absent = 0;
 	uint64_t before = 0, t = 0;
-	assert_false(lookup(c, "k", buf, sizeof(buf), &absent, &before));
+	assert_false(lookup(c, "k", buf, sizeof(buf), &absent, &t));
+	fill(c, "k", "old", t);
+	assert_false(lookup(c, "other", buf, sizeof(buf), &absent, &before));
 	cst_readcache_write_begin(c, "k");
+	assert_false(lookup(c, "k", buf, sizeof(buf), &absent, &t)); /* placeholder */
 	cst_readcache_write_end_stored(c, "k", (const unsigned char *)"new", 3, 9, 0);
-	fill(c, "k", "old", before);
 	assert_true(lookup(c, "k", buf, sizeof(buf), &absent, &t));
 	assert_string_equal(buf, "new");
 	/* A delete leaves the key known absent. */
@@ -120,6 +123,14 @@ static void test_write_through(void **state)
 	cst_readcache_write_end_stored(c, "k", NULL, 0, 10, 1);
 	assert_true(lookup(c, "k", buf, sizeof(buf), &absent, &t));
 	assert_true(absent);
+	/* A failed write drops the entry. */
+	cst_readcache_write_begin(c, "k");
+	cst_readcache_write_end(c, "k");
+	assert_false(lookup(c, "k", buf, sizeof(buf), &absent, &t));
+	/* Never read: a write does not cache it. */
+	cst_readcache_write_begin(c, "fresh");
+	cst_readcache_write_end_stored(c, "fresh", (const unsigned char *)"x", 1, 11, 0);
+	assert_false(lookup(c, "fresh", buf, sizeof(buf), &absent, &t));
 	cst_readcache_free(c);
 }
 
