@@ -48,6 +48,9 @@ LIB_OBJS := \
 	src/core/keysource.o \
 	src/core/cache.o \
 	src/core/tokens.o \
+	src/core/password.o \
+	src/core/login_guard.o \
+	src/core/mount_edit.o \
 	src/core/policy.o \
 	src/core/vault.o \
 	src/core/router.o \
@@ -57,6 +60,11 @@ LIB_OBJS := \
 	src/engines/types.o \
 	src/engines/sys.o \
 	src/engines/token.o \
+	src/engines/auth.o \
+	src/engines/teams.o \
+	src/engines/sys_auth.o \
+	src/engines/userpass.o \
+	src/engines/approle.o \
 	src/engines/registry.o
 
 CLI_OBJS := \

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 
 #include "core/barrier.h"
 #include "custos/request.h"
@@ -50,6 +51,10 @@ struct cst_engine {
 	const char *type; /* mount type: "kv", "system" */
 	const cst_route *routes;
 	size_t n_routes;
+	/* Optional: removes what has expired on one mount (approle's
+	 * secret_ids); the server's periodic sweep calls it on every mount of
+	 * this type. *out_count says how many entries went. */
+	int (*sweep)(cst_engine_ctx *ctx, int64_t now_s, uint64_t *out_count);
 };
 
 /* Finds an engine by mount type; NULL if none. Engines register in
@@ -97,5 +102,9 @@ int cst_router_authorize(cst_vault *v, const char *token, const char *client_add
 
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
                         cst_response *resp) __attribute__((warn_unused_result));
+
+/* Runs every mounted engine's sweep (see cst_engine.sweep). */
+int cst_router_sweep(cst_router *r, cst_vault *v, cst_barrier *b, int64_t now_s,
+                     uint64_t *out_count) __attribute__((warn_unused_result));
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/keysource.h"
+#include "core/login_guard.h"
 #include "core/tokens.h"
 #include "util/timefmt.h"
 #include "crypto/rand.h"
@@ -43,6 +44,8 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	 * can go unseen here; this process's own changes drop entries at once. */
 	cst_cache_init(&v->token_cache, 100000, 1000000000LL);
 	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
+	if (rc == CST_OK)
+		rc = cst_login_guard_new(&v->login_guard);
 	if (rc < 0) {
 		cst_vault_close(v);
 		return rc;
@@ -285,6 +288,7 @@ void cst_vault_close(cst_vault *v)
 	json_decref(v->seal_record);
 	cst_cache_release(&v->token_cache);
 	cst_cache_release(&v->policy_cache);
+	cst_login_guard_free(v->login_guard);
 	pthread_mutex_destroy(&v->salt_lock);
 	pthread_rwlock_destroy(&v->state);
 	free(v);
@@ -330,7 +334,12 @@ int cst_vault_sweep(cst_vault *v, uint64_t *out_revoked)
 {
 	*out_revoked = 0;
 	pthread_rwlock_rdlock(&v->state);
-	int rc = v->unsealed ? cst_token_sweep(v, cst_now_ns() / 1000000000, out_revoked) : CST_OK;
+	int64_t now = cst_now_ns() / 1000000000;
+	int rc = v->unsealed ? cst_token_sweep(v, now, out_revoked) : CST_OK;
+	uint64_t swept = 0;
+	if (rc == CST_OK && v->unsealed) /* engines' own expiry (approle secret_ids) */
+		rc = cst_router_sweep(&v->router, v, &v->barrier, now, &swept);
+	*out_revoked += swept;
 	pthread_rwlock_unlock(&v->state);
 	return rc;
 }

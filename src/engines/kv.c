@@ -638,4 +638,4 @@ static const cst_route kv_routes[] = {
 	{"types", 1, RD, types_read, NULL, 0, 0},
 };
 
-const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0])};
+const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0]), NULL};
