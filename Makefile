@@ -85,6 +85,11 @@ CLI_OBJS := \
 	cli/cmd_server.o \
 	cli/cmd_auth.o \
 	cli/cmd_admin.o \
+	cli/identity.o \
+	cli/cmd_auth_method.o \
+	cli/cmd_user.o \
+	cli/cmd_team.o \
+	cli/cmd_approle.o \
 	cli/remote.o
 
 SERVER_OBJS := \

@@ -81,6 +81,20 @@ void cli_print_table(FILE *f, const char *const *headers, size_t ncols, json_t *
 void cli_print_json(FILE *f, json_t *value);
 void cli_shell_quote(FILE *f, const char *value);
 
+/* Identity commands (identity.c). A secret (password, secret_id) from
+ * file ("-" is stdin) or, when file is NULL, a no-echo prompt, asked twice
+ * with confirm. Never from argv. */
+int cli_secret_input(char **out, size_t *out_len, const char *file, const char *prompt,
+                     int confirm);
+/* CST_EINVAL unless name is a non-empty path segment (no '/'). */
+int cli_path_segment(const char *name, const char *what);
+/* The values of a repeatable option as a JSON array (owned). */
+json_t *cli_values(cli_opt *opts, const char *name);
+/* "key  value" lines of an object (strings bare, the rest as JSON). */
+void cli_print_fields(FILE *f, json_t *data);
+/* Keeps a token for later commands in the token file (cmd_auth.c). */
+int cli_save_token(const char *token);
+
 /* Builds "mount/kind/name" into out; CST_EINVAL for a bad name. */
 int cli_kv_path(char *out, size_t n, const char *kind, const char *name, int allow_folder);
 
@@ -104,5 +118,9 @@ int cmd_login(cli_ctx *ctx, int argc, char **argv);
 int cmd_token(cli_ctx *ctx, int argc, char **argv);
 int cmd_policy(cli_ctx *ctx, int argc, char **argv);
 int cmd_operator(cli_ctx *ctx, int argc, char **argv);
+int cmd_auth_method(cli_ctx *ctx, int argc, char **argv);
+int cmd_user(cli_ctx *ctx, int argc, char **argv);
+int cmd_team(cli_ctx *ctx, int argc, char **argv);
+int cmd_approle(cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -40,6 +40,10 @@ static const command commands[] = {
 	{"token", cmd_token, "create, look up, renew and revoke tokens"},
 	{"policy", cmd_policy, "write, read, list and delete ACL policies"},
 	{"operator", cmd_operator, "initialise, unseal and seal a server"},
+	{"auth", cmd_auth_method, "enable, disable, list and tune auth methods (userpass, approle)"},
+	{"user", cmd_user, "create, change and delete userpass users"},
+	{"team", cmd_team, "create, change and delete teams (policies, an own kv mount)"},
+	{"approle", cmd_approle, "roles, role_ids and secret_ids for services; approle login"},
 };
 
 static void usage(FILE *f)
