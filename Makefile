@@ -140,6 +140,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) $(shell pkg-config --libs cmocka)
 
+$(BUILD)/tests/unit/engines/%: tests/unit/engines/engine_test.h
+
 # The soak's load generator: plain sockets, jansson, threads; no libcustos.
 $(SOAK_BIN): tests/soak/soak.c
 	@mkdir -p $(dir $@)
