@@ -132,21 +132,21 @@ static int parse_template(const char *t, const char **out_var, size_t *out_len,
 	return 0;
 }
 
-/* Every "{{" in a pattern opens a known template. */
+/* Braces in a pattern only as known templates. */
 static int check_templates(const char *p)
 {
-	for (const char *t = strstr(p, "{{"); t; t = strstr(t, "{{")) {
+	for (const char *t = p; *t; t++) {
 		const char *var, *end;
 		size_t len;
+		if (*t != '{' && *t != '}')
+			continue;
 		if (!parse_template(t, &var, &len, &end))
 			return cst_fail(CST_EINVAL,
-			                "path \"%.128s\": unknown template (custos has "
+			                "path \"%.128s\": unknown template or stray brace (custos has "
 			                "{{identity.entity.name}}, {{identity.entity.id}} and "
 			                "{{identity.entity.aliases.<mount accessor>.name}})", p);
-		t = end;
+		t = end - 1;
 	}
-	if (strstr(p, "}}") && !strstr(p, "{{"))
-		return cst_fail(CST_EINVAL, "path \"%.128s\": '}}' without '{{'", p);
 	return CST_OK;
 }
 
