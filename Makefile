@@ -109,7 +109,8 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 EXAMPLES := $(BUILD)/examples/read_secret
-BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault $(BUILD)/bench/get_phases
+BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault $(BUILD)/bench/get_phases \
+             $(BUILD)/bench/scrypt_cost
 SOAK_BIN := $(BUILD)/tests/soak/soak
 
 .PHONY: all test unit integration integration-remote compat fuzz-replay header-test asan bench fuzz install run clean deps soak

@@ -24,6 +24,7 @@
 #define CST_LIMIT_LOGIN_ADDR_WINDOW 60       /* ...of this many seconds, then 429 */
 #define CST_LIMIT_LOGIN_TRACKED 100000       /* users (and addresses) with failures tracked */
 #define CST_LIMIT_LOGIN_KEEP 86400           /* seconds an unlocked failure count is kept */
+#define CST_LIMIT_LOGIN_QUEUE 8              /* password checks waiting for a core, then 429 */
 #define CST_LIMIT_AUTH_NAME 128              /* user, role and team name bytes */
 #define CST_LIMIT_AUTH_LIST 64               /* policies, teams or CIDRs on one user or role */
 

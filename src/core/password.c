@@ -1,13 +1,19 @@
 /* password.c - scrypt password hashes with their cost kept alongside, and
  * a counting semaphore so a login storm cannot run more hashes at once
- * than the machine has memory and cores for: the rest wait their turn. */
+ * than half the machine's cores (at least one): the rest wait their turn,
+ * memory stays at (cores / 2) x 32 MiB, and the other half of the machine
+ * keeps serving everything else (services reading their secrets). Past
+ * CST_LIMIT_LOGIN_QUEUE waiting, a check is refused with CST_ELIMIT (429),
+ * so a storm cannot hold all of the server's request threads. */
 #include "core/password.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "crypto/kdf.h"
 #include "crypto/rand.h"
 #include "util/base64.h"
@@ -15,11 +21,11 @@
 
 #define SALT_LEN 16
 #define HASH_LEN 32
-#define MAX_CONCURRENT 4 /* 4 x 32 MiB at the default cost */
+#define MAX_SLOTS 8
 
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t slots_free = PTHREAD_COND_INITIALIZER;
-static int slots_busy;
+static int slots_busy, slots_max, slots_waiting;
 
 int cst_password_log_n(void)
 {
@@ -33,8 +39,22 @@ static int derive(unsigned char out[HASH_LEN], const char *pw, size_t len,
                   const unsigned char *salt, size_t salt_len, int log_n, int r, int p)
 {
 	pthread_mutex_lock(&slots_lock);
-	while (slots_busy >= MAX_CONCURRENT)
+	if (slots_max == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		slots_max = cores >= 2 ? (int)(cores / 2) : 1;
+		if (slots_max > MAX_SLOTS)
+			slots_max = MAX_SLOTS;
+	}
+	/* A bounded queue: past it, refuse at once rather than tie up more
+	 * of the server's request threads (they serve everything else too). */
+	if (slots_busy >= slots_max && slots_waiting >= CST_LIMIT_LOGIN_QUEUE) {
+		pthread_mutex_unlock(&slots_lock);
+		return cst_fail(CST_ELIMIT, "too many password checks at once: try again shortly");
+	}
+	slots_waiting++;
+	while (slots_busy >= slots_max)
 		pthread_cond_wait(&slots_free, &slots_lock);
+	slots_waiting--;
 	slots_busy++;
 	pthread_mutex_unlock(&slots_lock);
 	int rc = cst_kdf_scrypt(out, HASH_LEN, pw, len, salt, salt_len, 1ull << log_n,

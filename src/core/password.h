@@ -25,7 +25,8 @@
 int cst_password_log_n(void);
 
 /* Hashes a password into a new record (owned by the caller). CST_EINVAL
- * for an empty or over-long password. */
+ * for an empty or over-long password; CST_ELIMIT when too many checks
+ * wait already (see password.c). */
 int cst_password_hash(json_t **out, const char *password, size_t len)
 	__attribute__((warn_unused_result));
 

@@ -459,8 +459,11 @@ static int build_entry(json_t **out, json_t **warnings, cst_vault *v, const cst_
 	                 "last_renewal_time", (json_int_t)0);
 	if (*out && cidrs && json_array_size(cidrs))
 		json_object_set(*out, "bound_cidrs", cidrs);
-	if (*out && p->identity)
-		json_object_set_new(*out, "identity", json_deep_copy(p->identity));
+	/* A child inherits its parent's identity (Vault: its entity_id). */
+	const json_t *identity = p->identity ? p->identity
+	                         : p->parent ? json_object_get(p->parent->entry, "identity") : NULL;
+	if (*out && identity)
+		json_object_set_new(*out, "identity", json_deep_copy(identity));
 	return *out ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
 }
 

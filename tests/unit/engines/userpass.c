@@ -65,9 +65,27 @@ static void test_users_and_login(void **state)
 	refused(CST_EPERM, CST_OP_READ, "secret/data/other", NULL, 1, tok, "10.1.1.1", NULL);
 	refused(CST_EPERM, CST_OP_UPDATE, "auth/userpass/users/alice", "{\"password\":\"x\"}", 1, tok,
 	        "10.1.1.1", NULL);
-	/* Deleting the user revokes it at once. */
+	/* A child of alice's token inherits her identity (Vault: entity_id). */
+	cst_caller me;
+	assert_int_equal(cst_token_authenticate(&me, vault, tok, "10.1.1.1"), CST_OK);
+	json_t *body = json_pack("{s:[s]}", "policies", "personal"), *child = NULL, *warn = NULL;
+	cst_token_params cp = {body, &me, 0, 0, "auth/token/create", NULL, NULL};
+	assert_int_equal(cst_token_create(&child, &warn, vault, &cp), CST_OK);
+	assert_string_equal(json_string_value(json_object_get(child, "entity_id")),
+	                    json_string_value(json_object_get(json_object_get(me.entry, "identity"), "entity_id")));
+	char *ctok = strdup(json_string_value(json_object_get(child, "client_token")));
+	ok(CST_OP_UPDATE, "users/data/alice/k", "{\"data\":{\"v\":\"1\"}}");
+	assert_int_equal(call(&r, CST_OP_READ, "users/data/alice/k", NULL, 1, ctok, "10.1.1.1"), CST_OK);
+	cst_response_release(&r);
+	json_decref(child);
+	json_decref(warn);
+	json_decref(body);
+	cst_caller_release(&me);
+	/* Deleting the user revokes it (and so its children) at once. */
 	ok(CST_OP_DELETE, "auth/userpass/users/alice", NULL);
 	refused(CST_EPERM, CST_OP_READ, "auth/token/lookup-self", NULL, 1, tok, "10.1.1.1", NULL);
+	refused(CST_EPERM, CST_OP_READ, "users/data/alice/k", NULL, 1, ctok, "10.1.1.1", NULL);
+	free(ctok);
 	refused(CST_ENOTFOUND, CST_OP_READ, "auth/userpass/users/alice", NULL, 0, NULL, NULL, NULL);
 	ok(CST_OP_DELETE, "auth/userpass/users/alice", NULL); /* again: fine */
 	free(tok);
