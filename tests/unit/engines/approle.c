@@ -2,6 +2,8 @@
  * role_ids, secret_ids (generate, custom, lookup, destroy, by accessor),
  * logins with use limits, TTLs, CIDRs, the expiry sweep, keyed-hash
  * storage, and revocation when a role goes. */
+#include <unistd.h>
+
 #include "core/mount_edit.h"
 #include "core/vault.h"
 #include "storage/storage.h"
@@ -151,6 +153,17 @@ static void test_limits_cidrs_sweep(void **state)
 	assert_int_equal(n, 1);
 	refused(CST_ENOTFOUND, CST_OP_LIST, "auth/approle/role/svc/secret-id/", NULL, 0, NULL, NULL, NULL);
 	assert_null(login(&rc, rid, sid, "10.1.2.3"));
+	free(rid);
+	free(sid);
+	/* An expired secret_id says so at its next use, and is gone after. */
+	ok(CST_OP_UPDATE, "auth/approle/role/brief", "{\"secret_id_ttl\":1}");
+	creds(&rid, &sid, NULL, "brief", NULL);
+	sleep(2);
+	assert_null(login(&rc, rid, sid, NULL));
+	assert_int_equal(rc, CST_EINVAL);
+	assert_string_equal(cst_errmsg(), "secret_id has expired");
+	assert_null(login(&rc, rid, sid, NULL));
+	assert_string_equal(cst_errmsg(), "invalid role or secret ID");
 	free(rid);
 	free(sid);
 	/* bind_secret_id false needs a CIDR; then role_id alone logs in. */
