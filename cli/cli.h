@@ -92,6 +92,14 @@ int cli_path_segment(const char *name, const char *what);
 json_t *cli_values(cli_opt *opts, const char *name);
 /* "key  value" lines of an object (strings bare, the rest as JSON). */
 void cli_print_fields(FILE *f, json_t *data);
+/* Prints the keys of a LIST, one a line; an empty list is no error.
+ * Returns the exit status. */
+int cli_list_keys(cli_ctx *ctx, const char *path);
+/* Reads path and prints its data (--format json, or key/value lines);
+ * CST_ENOTFOUND says missing. Returns a status code. */
+int cli_show_record(cli_ctx *ctx, cli_opt *opts, const char *path, const char *missing);
+/* "custos: warning: ..." on stderr for each warning of a response. */
+void cli_print_warnings(const cst_response *resp);
 /* Keeps a token for later commands in the token file (cmd_auth.c). */
 int cli_save_token(const char *token);
 

@@ -56,13 +56,7 @@ static int role(cli_ctx *ctx, cli_opt *opts, const char *mount, int npos, char *
 	const char *sub = npos > 1 ? argv[1] : "";
 	if (!strcmp(sub, "list") && npos == 2) {
 		snprintf(path, sizeof(path), "auth/%s/role/", mount);
-		rc = cli_request(ctx, CST_OP_LIST, path, NULL, &resp);
-		size_t i;
-		json_t *k;
-		json_array_foreach(json_object_get(resp.data, "keys"), i, k)
-			puts(json_string_value(k));
-		cst_response_release(&resp);
-		return rc == CST_ENOTFOUND ? 0 : rc < 0 ? cli_fail(rc) : 0;
+		return cli_list_keys(ctx, path);
 	}
 	if (npos != 3 || (strcmp(sub, "write") && strcmp(sub, "read") && strcmp(sub, "delete")))
 		return cli_usage(ctx, "missing role write, read or delete NAME, or role list");
@@ -74,23 +68,15 @@ static int role(cli_ctx *ctx, cli_opt *opts, const char *mount, int npos, char *
 		if (rc == CST_OK)
 			printf("role %s written\n", argv[2]);
 	} else if (!strcmp(sub, "read")) {
-		rc = cli_request(ctx, CST_OP_READ, path, NULL, &resp);
-		const char *format = cli_value(opts, "format");
-		if (rc == CST_OK && format && !strcmp(format, "json"))
-			cli_print_json(stdout, resp.data);
-		else if (rc == CST_OK)
-			cli_print_fields(stdout, resp.data);
-		else if (rc == CST_ENOTFOUND)
-			rc = cst_fail(CST_ENOTFOUND, "no role %s on auth/%s/", argv[2], mount);
+		char missing[600];
+		snprintf(missing, sizeof(missing), "no role %s on auth/%s/", argv[2], mount);
+		rc = cli_show_record(ctx, opts, path, missing);
 	} else {
 		rc = cli_request(ctx, CST_OP_DELETE, path, NULL, &resp);
 		if (rc == CST_OK)
 			printf("role %s deleted\n", argv[2]);
 	}
-	size_t i;
-	json_t *w;
-	json_array_foreach(resp.warnings, i, w)
-		fprintf(stderr, "custos: warning: %s\n", json_string_value(w));
+	cli_print_warnings(&resp);
 	cst_response_release(&resp);
 	return rc < 0 ? cli_fail(rc) : 0;
 }

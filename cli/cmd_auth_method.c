@@ -112,10 +112,7 @@ int cmd_auth_method(cli_ctx *ctx, int argc, char **argv)
 		if (rc == CST_OK)
 			printf("disabled auth/%s/\n", path + 9);
 	}
-	size_t i;
-	json_t *w;
-	json_array_foreach(resp.warnings, i, w)
-		fprintf(stderr, "custos: warning: %s\n", json_string_value(w));
+	cli_print_warnings(&resp);
 	cst_response_release(&resp);
 	return rc < 0 ? cli_fail(rc) : 0;
 }

@@ -29,15 +29,8 @@ int cmd_team(cli_ctx *ctx, int argc, char **argv)
 	const char *sub = npos ? argv[0] : "";
 	cst_response resp = {0};
 	int rc;
-	if (!strcmp(sub, "list") && npos == 1) {
-		rc = cli_request(ctx, CST_OP_LIST, "sys/teams/", NULL, &resp);
-		size_t i;
-		json_t *k;
-		json_array_foreach(json_object_get(resp.data, "keys"), i, k)
-			puts(json_string_value(k));
-		cst_response_release(&resp);
-		return rc == CST_ENOTFOUND ? 0 : rc < 0 ? cli_fail(rc) : 0;
-	}
+	if (!strcmp(sub, "list") && npos == 1)
+		return cli_list_keys(ctx, "sys/teams/");
 	if (npos != 2 || (strcmp(sub, "create") && strcmp(sub, "update") && strcmp(sub, "read") &&
 	                  strcmp(sub, "delete")))
 		return cli_usage(ctx, "missing create, update, read or delete NAME, or list");
@@ -47,14 +40,9 @@ int cmd_team(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "%s", cst_errmsg());
 	snprintf(path, sizeof(path), "sys/teams/%s", name);
 	if (!strcmp(sub, "read")) {
-		rc = cli_request(ctx, CST_OP_READ, path, NULL, &resp);
-		const char *format = cli_value(opts, "format");
-		if (rc == CST_OK && format && !strcmp(format, "json"))
-			cli_print_json(stdout, resp.data);
-		else if (rc == CST_OK)
-			cli_print_fields(stdout, resp.data);
-		else if (rc == CST_ENOTFOUND)
-			rc = cst_fail(CST_ENOTFOUND, "no team %s", name);
+		char missing[300];
+		snprintf(missing, sizeof(missing), "no team %s", name);
+		rc = cli_show_record(ctx, opts, path, missing);
 	} else if (!strcmp(sub, "delete")) {
 		json_t *q = cli_flag(opts, "purge") ? json_pack("{s:s}", "purge", "true") : NULL;
 		rc = cli_request(ctx, CST_OP_DELETE, path, q, &resp);
@@ -84,10 +72,7 @@ int cmd_team(cli_ctx *ctx, int argc, char **argv)
 			       cli_flag(opts, "mount") ? " with its mount teams/<name>/ and policy team-<name>" : "");
 		json_decref(body);
 	}
-	size_t i;
-	json_t *w;
-	json_array_foreach(resp.warnings, i, w)
-		fprintf(stderr, "custos: warning: %s\n", json_string_value(w));
+	cli_print_warnings(&resp);
 	cst_response_release(&resp);
 	return rc < 0 ? cli_fail(rc) : 0;
 }

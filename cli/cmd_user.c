@@ -38,14 +38,6 @@ static int settings(json_t *body, cli_opt *opts)
 	return CST_OK;
 }
 
-static void print_warnings(const cst_response *resp)
-{
-	size_t i;
-	json_t *w;
-	json_array_foreach(resp->warnings, i, w)
-		fprintf(stderr, "custos: warning: %s\n", json_string_value(w));
-}
-
 static int with_password(json_t *body, cli_opt *opts, const char *name)
 {
 	char prompt[300];
@@ -80,13 +72,7 @@ int cmd_user(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "%s", cst_errmsg());
 	if (!strcmp(sub, "list") && npos == 1) {
 		snprintf(path, sizeof(path), "auth/%s/users/", mount);
-		rc = cli_request(ctx, CST_OP_LIST, path, NULL, &resp);
-		size_t i;
-		json_t *k;
-		json_array_foreach(json_object_get(resp.data, "keys"), i, k)
-			puts(json_string_value(k));
-		cst_response_release(&resp);
-		return rc == CST_ENOTFOUND ? 0 : rc < 0 ? cli_fail(rc) : 0;
+		return cli_list_keys(ctx, path);
 	}
 	static const char *const subs[] = {"create", "update", "passwd", "read", "delete"};
 	int known = 0;
@@ -99,14 +85,9 @@ int cmd_user(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "%s", cst_errmsg());
 	snprintf(path, sizeof(path), "auth/%s/users/%s", mount, name);
 	if (!strcmp(sub, "read")) {
-		rc = cli_request(ctx, CST_OP_READ, path, NULL, &resp);
-		const char *format = cli_value(opts, "format");
-		if (rc == CST_OK && format && !strcmp(format, "json"))
-			cli_print_json(stdout, resp.data);
-		else if (rc == CST_OK)
-			cli_print_fields(stdout, resp.data);
-		else if (rc == CST_ENOTFOUND)
-			rc = cst_fail(CST_ENOTFOUND, "no user %s on auth/%s/", name, mount);
+		char missing[600];
+		snprintf(missing, sizeof(missing), "no user %s on auth/%s/", name, mount);
+		rc = cli_show_record(ctx, opts, path, missing);
 	} else if (!strcmp(sub, "delete")) {
 		rc = cli_request(ctx, CST_OP_DELETE, path, NULL, &resp);
 		if (rc == CST_OK)
@@ -136,7 +117,7 @@ int cmd_user(cli_ctx *ctx, int argc, char **argv)
 			printf("user %s %s\n", name, create ? "created" : passwd ? "password changed" : "updated");
 		json_decref(body);
 	}
-	print_warnings(&resp);
+	cli_print_warnings(&resp);
 	cst_response_release(&resp);
 	return rc < 0 ? cli_fail(rc) : 0;
 }

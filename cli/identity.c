@@ -59,3 +59,38 @@ void cli_print_fields(FILE *f, json_t *data)
 		free(text);
 	}
 }
+
+int cli_list_keys(cli_ctx *ctx, const char *path)
+{
+	cst_response resp = {0};
+	int rc = cli_request(ctx, CST_OP_LIST, path, NULL, &resp);
+	size_t i;
+	json_t *k;
+	json_array_foreach(json_object_get(resp.data, "keys"), i, k)
+		puts(json_string_value(k));
+	cst_response_release(&resp);
+	return rc == CST_ENOTFOUND ? 0 : rc < 0 ? cli_fail(rc) : 0;
+}
+
+int cli_show_record(cli_ctx *ctx, cli_opt *opts, const char *path, const char *missing)
+{
+	cst_response resp = {0};
+	int rc = cli_request(ctx, CST_OP_READ, path, NULL, &resp);
+	const char *format = cli_value(opts, "format");
+	if (rc == CST_OK && format && !strcmp(format, "json"))
+		cli_print_json(stdout, resp.data);
+	else if (rc == CST_OK)
+		cli_print_fields(stdout, resp.data);
+	else if (rc == CST_ENOTFOUND)
+		rc = cst_fail(CST_ENOTFOUND, "%s", missing);
+	cst_response_release(&resp);
+	return rc;
+}
+
+void cli_print_warnings(const cst_response *resp)
+{
+	size_t i;
+	json_t *w;
+	json_array_foreach(resp->warnings, i, w)
+		fprintf(stderr, "custos: warning: %s\n", json_string_value(w));
+}

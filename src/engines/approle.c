@@ -67,14 +67,7 @@ static int keyed(hash_t out, cst_vault *v, const char *kind, const char *value)
 /* "NAME" or "NAME/sub/path" of a role path tail. */
 static int role_of(char *out, size_t n, const char *rest, const char **out_sub)
 {
-	char name[CST_LIMIT_AUTH_NAME + 2];
-	size_t len = strcspn(rest, "/");
-	if (len >= sizeof(name))
-		return cst_fail(CST_EINVAL, "role name must be 1 to %d characters", CST_LIMIT_AUTH_NAME);
-	memcpy(name, rest, len);
-	name[len] = '\0';
-	*out_sub = rest[len] == '/' ? rest + len + 1 : "";
-	return auth_name(out, n, name, "role");
+	return auth_name_of(out, n, rest, out_sub, "role");
 }
 
 static int load_role(json_t **out, uint64_t *rev, cst_engine_ctx *ctx, const char *name)

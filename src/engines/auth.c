@@ -136,6 +136,18 @@ int auth_name(char *out, size_t n, const char *in, const char *what)
 	return CST_OK;
 }
 
+int auth_name_of(char *out, size_t n, const char *rest, const char **out_sub, const char *what)
+{
+	char name[CST_LIMIT_AUTH_NAME + 2];
+	size_t len = strcspn(rest, "/");
+	if (len >= sizeof(name))
+		return cst_fail(CST_EINVAL, "%s name must be 1 to %d characters", what, CST_LIMIT_AUTH_NAME);
+	memcpy(name, rest, len);
+	name[len] = '\0';
+	*out_sub = rest[len] == '/' ? rest + len + 1 : "";
+	return auth_name(out, n, name, what);
+}
+
 int auth_check_policies(json_t *list, cst_vault *v, json_t **warnings)
 {
 	size_t i;

@@ -31,6 +31,11 @@ int auth_bool_field(int *out, int *given, const json_t *body, const char *name)
 int auth_name(char *out, size_t n, const char *in, const char *what)
 	__attribute__((warn_unused_result));
 
+/* The name at the start of a path tail ("alice" or "alice/password"),
+ * checked as auth_name does; *out_sub points after it ("" or "password"). */
+int auth_name_of(char *out, size_t n, const char *rest, const char **out_sub, const char *what)
+	__attribute__((warn_unused_result));
+
 /* Policy names given to a user, role or team: each made a valid
  * lower-case name; "root" refused. Unknown policies add a Vault-style
  * warning to *warnings, or with warnings NULL are refused (teams). */

@@ -71,18 +71,10 @@ int cst_userpass_prepare(cst_vault *v, json_t **warnings)
 	return rc;
 }
 
-/* The user name of a path tail ("alice" or "alice/password"): *out_sub
- * points at what follows the name ("" or "password"). */
+/* The user name of a path tail ("alice" or "alice/password"). */
 static int user_of(char *out, size_t n, const char *rest, const char **out_sub)
 {
-	char name[CST_LIMIT_AUTH_NAME + 2];
-	size_t len = strcspn(rest, "/");
-	if (len >= sizeof(name))
-		return cst_fail(CST_EINVAL, "user name must be 1 to %d characters", CST_LIMIT_AUTH_NAME);
-	memcpy(name, rest, len);
-	name[len] = '\0';
-	*out_sub = rest[len] == '/' ? rest + len + 1 : "";
-	return auth_name(out, n, name, "user");
+	return auth_name_of(out, n, rest, out_sub, "user");
 }
 
 static int user_key(char *key, cst_engine_ctx *ctx, const char *name)
