@@ -18,6 +18,9 @@ int cli_secret_input(char **out, size_t *out_len, const char *file, const char *
 		return strcmp(file, "-") == 0 ? cli_read_stdin(out, out_len)
 		                              : cli_read_file_value(out, out_len, file);
 	int rc = cli_prompt_secret(out, out_len, prompt);
+	if (rc == CST_EINVAL) /* no terminal: say how to give it instead */
+		rc = cst_fail(CST_EINVAL, "no terminal to prompt on: give it with --password-file FILE "
+		                          "(- for standard input)");
 	if (rc < 0 || !confirm)
 		return rc;
 	char *again = NULL;

@@ -190,6 +190,21 @@ static int tune(cst_engine_ctx *ctx, const char *path, const cst_request *req,
 	return rc;
 }
 
+/* GET sys/auth/PATH: one method as sys/auth lists it (newer Vault). */
+static int show(cst_engine_ctx *ctx, const char *path, cst_response *resp)
+{
+	json_t *table = NULL;
+	int rc = cst_mount_list(&table, ctx->vault);
+	json_t *m = json_object_get(table, path);
+	if (rc == CST_OK && m == NULL)
+		rc = cst_fail(CST_ENOTFOUND, "no auth method at %.128s", path);
+	if (rc == CST_OK)
+		resp->data = method_entry(json_string_value(json_object_get(m, "type")),
+		                          json_string_value(json_object_get(m, "prefix")), m);
+	json_decref(table);
+	return rc;
+}
+
 int sys_auth_route(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
 {
 	char path[CST_NAME_MAX + 8];
@@ -209,7 +224,7 @@ int sys_auth_route(cst_engine_ctx *ctx, const cst_request *req, cst_response *re
 	case CST_OP_CREATE:
 	case CST_OP_UPDATE: return enable(ctx, path, req, resp);
 	case CST_OP_DELETE: return disable(ctx, path);
-	case CST_OP_READ:
+	case CST_OP_READ: return show(ctx, path, resp);
 	case CST_OP_LIST:
 	case CST_OP_PATCH: break;
 	}

@@ -59,6 +59,10 @@ expect_eq "$(json_get 'd["data"]["user_lockout_config"]["lockout_threshold"]')" 
 expect_eq "$(json_get 'd["data"]["user_lockout_config"]["lockout_duration"]')" 2 "lockout duration"
 req GET sys/auth "${ROOT[@]}"
 expect_eq "$(json_get 'd["userpass/"]["type"]')" userpass "sys/auth listed at the top level too"
+req GET sys/auth/userpass "${ROOT[@]}"
+expect_eq "$(json_get 'd["data"]["accessor"][:14]')" auth_userpass_ "sys/auth/userpass"
+req GET sys/auth/nothing "${ROOT[@]}"
+expect_eq "$CODE" 404 "sys/auth/nothing"
 # A token without sudo may not enable auth methods (sys/auth/* is root-protected).
 req POST sys/policies/acl/authw "${ROOT[@]}" -d '{"policy":"path \"sys/auth/*\" { capabilities = [\"create\",\"update\"] }"}'
 req POST auth/token/create "${ROOT[@]}" -d '{"policies":["authw"]}'
