@@ -44,6 +44,10 @@ static const command commands[] = {
 	{"user", cmd_user, "create, change and delete userpass users"},
 	{"team", cmd_team, "create, change and delete teams (policies, an own kv mount)"},
 	{"approle", cmd_approle, "roles, role_ids and secret_ids for services; approle login"},
+	{"import", cmd_import, "import credentials from other tools (custos import -h)"},
+	{"check", cmd_check, "check credentials against their providers (custos check -h)"},
+	{"presign", cmd_presign, "presigned S3 URLs from an aws credential"},
+	{"fernet", cmd_fernet, "encrypt or decrypt Fernet tokens (Python cryptography.fernet)"},
 };
 
 static void usage(FILE *f)

@@ -191,7 +191,7 @@ static int authorize(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt, cst
                      const char *path)
 {
 	cst_acl *acl = NULL;
-	int rc = cst_acl_build(&acl, v, json_object_get(ctx->caller->entry, "policies"));
+	int rc = cst_acl_get(&acl, v, json_object_get(ctx->caller->entry, "policies"));
 	if (rc < 0)
 		return rc;
 	unsigned caps = cst_acl_capabilities_for(acl, json_object_get(ctx->caller->entry, "identity"),

@@ -9,8 +9,10 @@
 #include "core/error.h"
 #include "core/keysource.h"
 #include "core/login_guard.h"
+#include "core/policy.h"
 #include "core/tokens.h"
 #include "util/timefmt.h"
+#include "crypto/kdf.h"
 #include "crypto/rand.h"
 #include "crypto/shamir.h"
 #include "storage/storage.h"
@@ -46,6 +48,7 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
 	if (rc == CST_OK)
 		rc = cst_login_guard_new(&v->login_guard);
+	v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
 	if (rc < 0) {
 		cst_vault_close(v);
 		return rc;
@@ -110,10 +113,11 @@ void cst_vault_seal(cst_vault *v)
 	if (v->unsealed) {
 		cst_router_release(&v->router);
 		cst_barrier_release(&v->barrier);
-		cst_wipe(v->token_salt, sizeof(v->token_salt));
-		v->token_salt_loaded = 0;
+		cst_mac_key_free(v->token_mac);
+		v->token_mac = NULL;
 		cst_cache_clear(&v->token_cache);
 		cst_cache_clear(&v->policy_cache);
+		cst_acl_cache_changed(v->acl_cache);
 		v->unsealed = 0;
 	}
 	pthread_rwlock_unlock(&v->state);
@@ -289,6 +293,7 @@ void cst_vault_close(cst_vault *v)
 	cst_cache_release(&v->token_cache);
 	cst_cache_release(&v->policy_cache);
 	cst_login_guard_free(v->login_guard);
+	cst_acl_cache_free(v->acl_cache);
 	pthread_mutex_destroy(&v->salt_lock);
 	pthread_rwlock_destroy(&v->state);
 	free(v);
