@@ -1,4 +1,4 @@
-# t0202 - identity over HTTP, against custos-server: userpass lockout and
+# t0302 - identity over HTTP, against custos-server: userpass lockout and
 # the client address throttle (from a second loopback address), bound
 # CIDRs on users and secret_ids, expired and used-up secret_ids, teams and
 # their mounts, personal credentials through {{identity.entity.name}},

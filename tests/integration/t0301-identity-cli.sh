@@ -1,4 +1,4 @@
-# t0201 - identity from the CLI: custos auth enable|list|disable, custos
+# t0301 - identity from the CLI: custos auth enable|list|disable, custos
 # team, custos user, custos approle, locally (as root on the vault file)
 # and in remote mode; custos login --method userpass and custos approle
 # login need a server, so those parts run in remote mode only. Bad input
