@@ -90,7 +90,8 @@ CST_WARN_UNUSED int cst_vault_authorize(cst_vault *vault, const char *token,
  * 0 keeps the current value (768h each by default). */
 void cst_vault_set_ttls(cst_vault *vault, int64_t default_ttl, int64_t max_ttl);
 
-/* Revokes expired tokens (the server calls this periodically). */
+/* Revokes expired tokens and removes what else has expired (approle
+ * secret_ids); the server calls this periodically. */
 CST_WARN_UNUSED int cst_vault_sweep(cst_vault *vault, uint64_t *out_revoked);
 
 /* Sealed-vault life cycle, for the server: attach opens storage and reads

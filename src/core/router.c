@@ -194,7 +194,8 @@ static int authorize(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt, cst
 	int rc = cst_acl_get(&acl, v, json_object_get(ctx->caller->entry, "policies"));
 	if (rc < 0)
 		return rc;
-	unsigned caps = cst_acl_capabilities(acl, path, op == CST_OP_LIST);
+	unsigned caps = cst_acl_capabilities_for(acl, json_object_get(ctx->caller->entry, "identity"),
+	                                         path, op == CST_OP_LIST);
 	cst_acl_free(acl);
 	ctx->privileged = ctx->caller->root || (caps & CST_CAP_SUDO);
 	if (!(caps & needed_cap(op)) || (rt->root_protected && !ctx->privileged))
@@ -241,17 +242,22 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 	int remote = (req->flags & CST_REQ_REMOTE) != 0;
 	cst_caller caller = {{0}, NULL, 0};
 	int rc;
-	/* Authenticate before routing, so an unknown path tells an
-	 * unauthenticated client nothing (Vault answers 403 there too). */
-	if (remote && (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr)) < 0)
-		return rc;
 	cst_mount_table *table = cst_router_get(r);
 	const cst_mount *m = find_mount(table, req->path);
 	const cst_engine *e = m ? (m->engine ? m->engine : cst_engine_find(m->type)) : NULL;
 	const char *tail = NULL;
 	const cst_route *rt = e ? find_route(e, req->path + strlen(m->path), &tail) : NULL;
+	/* Login paths take no token. Every other request authenticates before
+	 * its route is looked at, so an unknown path tells an unauthenticated
+	 * client nothing (Vault answers 403 there too). */
+	int open_route = rt && rt->unauthenticated && (rt->ops & CST_OPS(req->op));
+	if (remote && !open_route &&
+	    (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr)) < 0) {
+		cst_router_put(r, table);
+		return rc;
+	}
 	cst_engine_ctx ctx = {v, b, m ? m->path : "", m ? m->prefix : "", tail,
-	                      remote ? &caller : NULL, !remote};
+	                      remote && !open_route ? &caller : NULL, !remote};
 	cst_request routed = *req;
 	char shown[201];
 	printable(shown, sizeof(shown), req->path);
@@ -268,11 +274,29 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 		if ((rc = rt->exists(&ctx, &exists)) == CST_OK)
 			routed.op = exists ? CST_OP_UPDATE : CST_OP_CREATE;
 	}
-	if (rc == CST_OK && remote)
+	if (rc == CST_OK && remote && !open_route)
 		rc = authorize(v, &ctx, rt, routed.op, req->path);
 	if (rc == CST_OK)
 		rc = rt->handler(&ctx, &routed, resp);
 	cst_router_put(r, table);
 	cst_caller_release(&caller);
+	return rc;
+}
+
+int cst_router_sweep(cst_router *r, cst_vault *v, cst_barrier *b, int64_t now, uint64_t *out_count)
+{
+	int rc = CST_OK;
+	*out_count = 0;
+	cst_mount_table *table = cst_router_get(r);
+	for (size_t i = 0; rc == CST_OK && table && i < table->count; i++) {
+		const cst_mount *m = &table->mounts[i];
+		uint64_t n = 0;
+		if (m->engine == NULL || m->engine->sweep == NULL)
+			continue;
+		cst_engine_ctx ctx = {v, b, m->path, m->prefix, "", NULL, 1};
+		rc = m->engine->sweep(&ctx, now, &n);
+		*out_count += n;
+	}
+	cst_router_put(r, table);
 	return rc;
 }

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 
 #include "core/barrier.h"
 #include "custos/request.h"
@@ -51,6 +52,10 @@ struct cst_engine {
 	const char *type; /* mount type: "kv", "system" */
 	const cst_route *routes;
 	size_t n_routes;
+	/* Optional: removes what has expired on one mount (approle's
+	 * secret_ids); the server's periodic sweep calls it on every mount of
+	 * this type. *out_count says how many entries went. */
+	int (*sweep)(cst_engine_ctx *ctx, int64_t now_s, uint64_t *out_count);
 };
 
 /* Finds an engine by mount type; NULL if none. Engines register in
@@ -103,5 +108,9 @@ int cst_router_may_block(cst_router *r, cst_op op, const char *path);
 
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
                         cst_response *resp) __attribute__((warn_unused_result));
+
+/* Runs every mounted engine's sweep (see cst_engine.sweep). */
+int cst_router_sweep(cst_router *r, cst_vault *v, cst_barrier *b, int64_t now_s,
+                     uint64_t *out_count) __attribute__((warn_unused_result));
 
 #endif

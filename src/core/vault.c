@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/keysource.h"
+#include "core/login_guard.h"
 #include "core/policy.h"
 #include "core/tokens.h"
 #include "util/timefmt.h"
@@ -47,6 +48,8 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	 * within the last second, swept every few seconds by the server. */
 	cst_cache_init(&v->token_cache, 20000, 1000000000LL);
 	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
+	if (rc == CST_OK)
+		rc = cst_login_guard_new(&v->login_guard);
 	v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
 	if (rc < 0) {
 		cst_vault_close(v);
@@ -291,6 +294,7 @@ void cst_vault_close(cst_vault *v)
 	json_decref(v->seal_record);
 	cst_cache_release(&v->token_cache);
 	cst_cache_release(&v->policy_cache);
+	cst_login_guard_free(v->login_guard);
 	cst_acl_cache_free(v->acl_cache);
 	pthread_mutex_destroy(&v->salt_lock);
 	pthread_rwlock_destroy(&v->state);
@@ -345,7 +349,12 @@ int cst_vault_sweep(cst_vault *v, uint64_t *out_revoked)
 {
 	*out_revoked = 0;
 	pthread_rwlock_rdlock(&v->state);
-	int rc = v->unsealed ? cst_token_sweep(v, cst_now_ns() / 1000000000, out_revoked) : CST_OK;
+	int64_t now = cst_now_ns() / 1000000000;
+	int rc = v->unsealed ? cst_token_sweep(v, now, out_revoked) : CST_OK;
+	uint64_t swept = 0;
+	if (rc == CST_OK && v->unsealed) /* engines' own expiry (approle secret_ids) */
+		rc = cst_router_sweep(&v->router, v, &v->barrier, now, &swept);
+	*out_revoked += swept;
 	cst_cache_sweep(&v->token_cache);
 	cst_cache_sweep(&v->policy_cache);
 	pthread_rwlock_unlock(&v->state);

@@ -28,6 +28,7 @@ struct cst_vault {
 	int64_t default_ttl, max_ttl; /* token TTLs, seconds */
 	cst_cache token_cache;  /* token hash -> entry */
 	cst_cache policy_cache; /* policy name -> stored record */
+	struct cst_login_guard *login_guard; /* failed logins: lockout, throttle (owned) */
 	struct cst_acl_cache *acl_cache; /* policy set -> compiled ACL; may be NULL */
 };
 

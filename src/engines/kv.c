@@ -659,4 +659,4 @@ static const cst_route kv_routes[] = {
 	{"check/", 0, RD, kv_check_read, NULL, 0, 0, 1}, /* calls the provider */
 };
 
-const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0])};
+const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0]), NULL};

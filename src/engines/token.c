@@ -17,7 +17,7 @@ static int create_common(cst_engine_ctx *ctx, const cst_request *req, cst_respon
 {
 	json_t *empty = json_object();
 	cst_token_params p = {req->data ? req->data : empty, ctx->caller, ctx->privileged, orphan,
-	                      req->path};
+	                      req->path, NULL, NULL};
 	int rc = cst_token_create(&resp->auth, &resp->warnings, ctx->vault, &p);
 	json_decref(empty);
 	return rc;
@@ -242,4 +242,4 @@ static const cst_route token_routes[] = {
 };
 
 const cst_engine cst_engine_token = {1, "token", token_routes,
-                                     sizeof(token_routes) / sizeof(token_routes[0])};
+                                     sizeof(token_routes) / sizeof(token_routes[0]), NULL};
