@@ -21,7 +21,8 @@ typedef struct entry {
 } entry;
 
 typedef struct table {
-	entry *slots[SLOTS];
+	entry **slots; /* SLOTS of them, made at the first failure: a CLI
+	                * process, which never counts one, pays nothing */
 	size_t count;
 } table;
 
@@ -42,7 +43,7 @@ int cst_login_guard_new(cst_login_guard **out)
 
 static void table_clear(table *t, int (*keep)(const entry *, int64_t), int64_t now)
 {
-	for (size_t i = 0; i < SLOTS; i++) {
+	for (size_t i = 0; t->slots != NULL && i < SLOTS; i++) {
 		entry **pp = &t->slots[i];
 		while (*pp) {
 			entry *e = *pp;
@@ -63,6 +64,8 @@ void cst_login_guard_free(cst_login_guard *g)
 		return;
 	table_clear(&g->users, NULL, 0);
 	table_clear(&g->addrs, NULL, 0);
+	free(g->users.slots);
+	free(g->addrs.slots);
 	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
@@ -77,6 +80,8 @@ static size_t slot_of(const char *key)
 
 static entry *find(table *t, const char *key)
 {
+	if (t->slots == NULL)
+		return NULL;
 	for (entry *e = t->slots[slot_of(key)]; e; e = e->next)
 		if (strcmp(e->key, key) == 0)
 			return e;
@@ -108,6 +113,8 @@ static entry *get(table *t, const char *key, int64_t now)
 		table_clear(t, locked, now);
 	if (t->count >= CST_LIMIT_LOGIN_TRACKED)
 		return NULL;
+	if (t->slots == NULL && (t->slots = calloc(SLOTS, sizeof(*t->slots))) == NULL)
+		return NULL;
 	size_t n = strlen(key);
 	if (n > 512 || (e = calloc(1, sizeof(*e) + n + 1)) == NULL)
 		return NULL;
@@ -121,6 +128,8 @@ static entry *get(table *t, const char *key, int64_t now)
 
 static void drop(table *t, const char *key)
 {
+	if (t->slots == NULL)
+		return;
 	entry **pp = &t->slots[slot_of(key)];
 	for (; *pp; pp = &(*pp)->next) {
 		if (strcmp((*pp)->key, key) == 0) {

@@ -50,7 +50,11 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
 	if (rc == CST_OK)
 		rc = cst_login_guard_new(&v->login_guard);
-	v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
+	/* Caches only for a process that serves many requests: a server
+	 * (which holds the file alone) or an in-memory vault. */
+	v->long_lived = (v->flags & CST_OPEN_EXCLUSIVE) || strcmp(v->backend, "memory") == 0;
+	if (v->long_lived)
+		v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
 	if (rc < 0) {
 		cst_vault_close(v);
 		return rc;
@@ -97,6 +101,8 @@ int cst_vault_unseal(cst_vault *v, const unsigned char *key, const char *key_des
 	int rc = CST_OK;
 	if (!v->unsealed) {
 		if ((rc = cst_barrier_unseal(&v->barrier, v->st, key)) == CST_OK) {
+			if (v->long_lived)
+				cst_barrier_cache_records(&v->barrier);
 			if ((rc = cst_router_load(&v->router, &v->barrier)) == CST_OK) {
 				v->unsealed = 1;
 				snprintf(v->key_source, sizeof(v->key_source), "%s", key_desc);
@@ -197,6 +203,8 @@ static int init_with_key(cst_vault **out, const cst_open_opts *opts, const cst_k
 	                      CST_REV_ABSENT};
 	if ((rc = cst_barrier_create(&v->barrier, v->st, ks->key, &op, 1, &mop, 1)) < 0)
 		goto done;
+	if (v->long_lived)
+		cst_barrier_cache_records(&v->barrier);
 	unsealed = 1;
 	snprintf(v->key_source, sizeof(v->key_source), "%s", ks->desc);
 	rc = cst_router_load(&v->router, &v->barrier);

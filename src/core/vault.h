@@ -17,6 +17,7 @@ struct cst_vault {
 	char backend[16];
 	char key_source[320];
 	unsigned flags;
+	int long_lived; /* a server or in-memory vault: worth caching for */
 	/* HMAC key for token ids, loaded (or made) on first use; read without
 	 * the lock once set (it changes only under the state lock, at seal). */
 	struct cst_mac_key *_Atomic token_mac;
