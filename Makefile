@@ -56,6 +56,9 @@ LIB_OBJS := \
 	src/core/keysource.o \
 	src/core/cache.o \
 	src/core/tokens.o \
+	src/core/password.o \
+	src/core/login_guard.o \
+	src/core/mount_edit.o \
 	src/core/policy.o \
 	src/core/acl_cache.o \
 	src/core/vault.o \
@@ -73,6 +76,11 @@ LIB_OBJS := \
 	src/engines/sys.o \
 	src/engines/sys_audit.o \
 	src/engines/token.o \
+	src/engines/auth.o \
+	src/engines/teams.o \
+	src/engines/sys_auth.o \
+	src/engines/userpass.o \
+	src/engines/approle.o \
 	src/engines/registry.o \
 	src/providers/fernet_import.o \
 	src/providers/s3_presign.o \
@@ -99,6 +107,11 @@ CLI_OBJS := \
 	cli/cmd_auth.o \
 	cli/cmd_admin.o \
 	cli/cmd_audit.o \
+	cli/identity.o \
+	cli/cmd_auth_method.o \
+	cli/cmd_user.o \
+	cli/cmd_team.o \
+	cli/cmd_approle.o \
 	cli/cmd_fernet.o \
 	cli/cmd_import.o \
 	cli/cmd_import_fernet.o \
@@ -110,6 +123,7 @@ CLI_OBJS := \
 SERVER_OBJS := \
 	server/main.o \
 	server/http.o \
+	server/workers.o \
 	server/translate.o \
 	server/respond.o \
 	server/sys_seal.o \
@@ -137,7 +151,8 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 EXAMPLES := $(BUILD)/examples/read_secret
-BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault $(BUILD)/bench/get_phases
+BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault $(BUILD)/bench/get_phases \
+             $(BUILD)/bench/scrypt_cost
 SOAK_BIN := $(BUILD)/tests/soak/soak
 
 .PHONY: all test unit integration integration-remote compat fuzz-replay header-test asan bench fuzz install run clean deps soak
@@ -175,6 +190,8 @@ $(BUILD)/server/%.o: server/%.c
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tests/unit/engines/%: tests/unit/engines/engine_test.h
 
 # The soak's load generator: plain sockets, jansson, threads; no libcustos.
 $(SOAK_BIN): tests/soak/soak.c

@@ -82,6 +82,28 @@ void cli_print_table(FILE *f, const char *const *headers, size_t ncols, json_t *
 void cli_print_json(FILE *f, json_t *value);
 void cli_shell_quote(FILE *f, const char *value);
 
+/* Identity commands (identity.c). A secret (password, secret_id) from
+ * file ("-" is stdin) or, when file is NULL, a no-echo prompt, asked twice
+ * with confirm. Never from argv. */
+int cli_secret_input(char **out, size_t *out_len, const char *file, const char *prompt,
+                     int confirm);
+/* CST_EINVAL unless name is a non-empty path segment (no '/'). */
+int cli_path_segment(const char *name, const char *what);
+/* The values of a repeatable option as a JSON array (owned). */
+json_t *cli_values(cli_opt *opts, const char *name);
+/* "key  value" lines of an object (strings bare, the rest as JSON). */
+void cli_print_fields(FILE *f, json_t *data);
+/* Prints the keys of a LIST, one a line; an empty list is no error.
+ * Returns the exit status. */
+int cli_list_keys(cli_ctx *ctx, const char *path);
+/* Reads path and prints its data (--format json, or key/value lines);
+ * CST_ENOTFOUND says missing. Returns a status code. */
+int cli_show_record(cli_ctx *ctx, cli_opt *opts, const char *path, const char *missing);
+/* "custos: warning: ..." on stderr for each warning of a response. */
+void cli_print_warnings(const cst_response *resp);
+/* Keeps a token for later commands in the token file (cmd_auth.c). */
+int cli_save_token(const char *token);
+
 /* Builds "mount/kind/name" into out; CST_EINVAL for a bad name. */
 int cli_kv_path(char *out, size_t n, const char *kind, const char *name, int allow_folder);
 
@@ -106,6 +128,10 @@ int cmd_token(cli_ctx *ctx, int argc, char **argv);
 int cmd_policy(cli_ctx *ctx, int argc, char **argv);
 int cmd_audit(cli_ctx *ctx, int argc, char **argv);
 int cmd_operator(cli_ctx *ctx, int argc, char **argv);
+int cmd_auth_method(cli_ctx *ctx, int argc, char **argv);
+int cmd_user(cli_ctx *ctx, int argc, char **argv);
+int cmd_team(cli_ctx *ctx, int argc, char **argv);
+int cmd_approle(cli_ctx *ctx, int argc, char **argv);
 int cmd_fernet(cli_ctx *ctx, int argc, char **argv);
 int cmd_import(cli_ctx *ctx, int argc, char **argv);
 int cmd_import_fernet(cli_ctx *ctx, int argc, char **argv);

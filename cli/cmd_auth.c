@@ -1,5 +1,6 @@
 /* cmd_auth.c - tokens from the CLI: custos login (keep a token for later
- * commands, like ~/.vault-token) and custos token create|lookup|renew|revoke. */
+ * commands, like ~/.vault-token; with --method userpass, log in with a
+ * user name and password first) and custos token create|lookup|renew|revoke. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +28,16 @@ static int token_arg(char **out, const char *arg, const char *prompt)
 }
 
 static const char login_help[] =
-	"usage: custos login [TOKEN|-]\n\n"
+	"usage: custos login [TOKEN|-]\n"
+	"       custos login --method userpass --username NAME [--path userpass] [--password-file F|-]\n\n"
 	"Checks a token against the server (CUSTOS_ADDR or VAULT_ADDR) and keeps it, mode 0600,\n"
 	"in $XDG_CONFIG_HOME/custos/token (or $CUSTOS_TOKEN_FILE) for later commands.\n"
-	"Without TOKEN it is read from a no-echo prompt; '-' reads standard input.\n";
+	"Without TOKEN it is read from a no-echo prompt; '-' reads standard input.\n"
+	"With --method userpass it logs in as NAME (password from a no-echo prompt, or from\n"
+	"--password-file, '-' for standard input) and keeps the token it gets.\n";
 
 /* Writes the token file atomically: a new 0600 file renamed over the old. */
-static int save_token(const char *token)
+int cli_save_token(const char *token)
 {
 	char path[4096], tmp[4200];
 	int rc = cli_token_file(path, sizeof(path));
@@ -61,31 +65,80 @@ static int save_token(const char *token)
 	return rc;
 }
 
+/* custos login --method userpass: the password buys a token, which is
+ * then kept like any other. */
+static int login_userpass(const char *addr, cli_opt *opts, char **out_token)
+{
+	const char *user = cli_value(opts, "username");
+	const char *mount = cli_value(opts, "path") ? cli_value(opts, "path") : "userpass";
+	char path[512], prompt[300];
+	char *pw = NULL;
+	size_t len = 0;
+	int rc = cli_path_segment(user, "--username");
+	if (rc == CST_OK)
+		rc = cli_path_segment(mount, "--path");
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), "auth/%s/login/%s", mount, user);
+	snprintf(prompt, sizeof(prompt), "Password for %s: ", user);
+	rc = cli_secret_input(&pw, &len, cli_value(opts, "password-file"), prompt, 0);
+	json_t *body = rc == CST_OK ? json_pack("{s:s%}", "password", pw, len) : NULL;
+	if (rc == CST_OK && body == NULL)
+		rc = cst_fail(CST_EINVAL, "the password is not valid UTF-8");
+	cst_response resp = {0};
+	if (rc == CST_OK)
+		rc = cli_remote_request(addr, "", CST_OP_UPDATE, path, body, &resp);
+	if (rc == CST_EPERM) /* the server says only "permission denied" */
+		rc = cst_fail(CST_EPERM, "permission denied: %s is locked out after too many failed "
+		                         "logins, or may not log in from this address", user);
+	const char *tok = json_string_value(json_object_get(resp.auth, "client_token"));
+	if (rc == CST_OK && tok == NULL)
+		rc = cst_fail(CST_EIO, "the server answered the login without a token");
+	if (rc == CST_OK && (*out_token = cst_strndup(tok, strlen(tok))) == NULL)
+		rc = cst_fail(CST_ENOMEM, "out of memory");
+	cst_response_release(&resp);
+	json_decref(body);
+	cst_free_wiped(pw);
+	return rc;
+}
+
 int cmd_login(cli_ctx *ctx, int argc, char **argv)
 {
-	cli_opt opts[] = {{0}};
+	cli_opt opts[] = {{"method", 'm', 1, 0, {0}},        {"username", 'u', 1, 0, {0}},
+	                  {"path", 0, 1, 0, {0}},            {"password-file", 0, 1, 0, {0}},
+	                  {0}};
 	int npos, started;
 	if ((started = cli_start(ctx, opts, argc, argv, login_help, &npos)) >= 0)
 		return started;
-	if (npos > 1)
-		return cli_usage(ctx, "takes at most one TOKEN");
+	const char *method = cli_value(opts, "method");
+	int userpass = method && strcmp(method, "userpass") == 0;
+	if (method && !userpass && strcmp(method, "token") != 0)
+		return cli_usage(ctx, "--method is token or userpass (approle: custos approle login)");
+	if (npos > (userpass ? 0 : 1))
+		return cli_usage(ctx, userpass ? "--method userpass takes no TOKEN" : "takes at most one TOKEN");
+	if (userpass && cli_value(opts, "username") == NULL)
+		return cli_usage(ctx, "--method userpass needs --username NAME");
 	const char *addr = cli_remote_addr();
 	if (addr == NULL)
 		return cli_usage(ctx, "set CUSTOS_ADDR (or VAULT_ADDR) to the server first");
 	char *token = NULL;
-	int rc = token_arg(&token, npos ? argv[0] : NULL, "Token: ");
+	int rc = userpass ? login_userpass(addr, opts, &token)
+	                  : token_arg(&token, npos ? argv[0] : NULL, "Token: ");
 	cst_response resp = {0};
 	if (rc == CST_OK)
 		rc = cli_remote_request(addr, token, CST_OP_READ, "auth/token/lookup-self", NULL, &resp);
 	if (rc == CST_OK) {
 		json_t *pol = json_object_get(resp.data, "policies");
 		char *list = json_dumps(pol, JSON_COMPACT);
-		printf("logged in to %s with policies %s\n", addr, list ? list : "[]");
+		printf("logged in to %s as %s with policies %s\n", addr,
+		       json_string_value(json_object_get(resp.data, "display_name")), list ? list : "[]");
 		free(list);
-		rc = save_token(token);
+		rc = cli_save_token(token);
 	}
 	cst_response_release(&resp);
 	cst_free_wiped(token);
+	if (rc == CST_EINVAL && userpass && strncmp(cst_errmsg(), "--", 2) == 0)
+		return cli_usage(ctx, "%s", cst_errmsg());
 	return rc < 0 ? cli_fail(rc) : 0;
 }
 
@@ -205,13 +258,7 @@ int cmd_token(cli_ctx *ctx, int argc, char **argv)
 			cli_print_json(stdout, resp.data);
 		} else {
 			json_object_del(resp.data, "id"); /* never echo the token */
-			const char *k;
-			json_t *v;
-			json_object_foreach(resp.data, k, v) {
-				char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-				printf("%-18s %s\n", k, json_is_string(v) ? json_string_value(v) : (text ? text : ""));
-				free(text);
-			}
+			cli_print_fields(stdout, resp.data);
 		}
 	} else if (rc == CST_OK && !strcmp(sub, "renew")) {
 		printf("renewed: ttl %llds\n",

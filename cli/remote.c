@@ -264,6 +264,7 @@ static int decode(int status, const char *body, size_t len, cst_response *resp)
 		rc = status == 404   ? CST_ENOTFOUND
 		     : status == 403 ? CST_EPERM
 		     : status == 405 ? CST_EUNSUPPORTED
+		     : status == 429 ? CST_ELIMIT
 		     : status == 413 ? CST_ENOMEM
 		     : status == 503 ? CST_ESEALED
 		     : status == 400 ? CST_EINVAL

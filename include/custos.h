@@ -49,7 +49,8 @@ typedef enum cst_status {
 	CST_ESEALED = -7,    /* vault sealed or locked */
 	CST_ENOMEM = -8,     /* out of memory or over a size limit */
 	CST_EIO = -9,        /* storage or file system failure */
-	CST_EUNSUPPORTED = -10 /* no such operation on that path */
+	CST_EUNSUPPORTED = -10, /* no such operation on that path */
+	CST_ELIMIT = -11     /* too many attempts: try again later (HTTP 429) */
 } cst_status;
 
 /* A static English description of a status code. */
@@ -59,7 +60,8 @@ const char *cst_strerror(int rc);
 const char *cst_errmsg(void);
 
 /* The CLI exit status for a code: 0 ok, 1 other, 2 usage, 3 not found,
- * 4 permission denied, 5 integrity, 6 conflict, 7 sealed or locked. */
+ * 4 permission denied, 5 integrity, 6 conflict, 7 sealed or locked (also
+ * for CST_ELIMIT: throttled, try again later). */
 int cst_exit_status(int rc);
 
 /* The HTTP status for a code (200, 400, 403, 404, 500, 503 ...). */

@@ -73,7 +73,6 @@ static void init_fields(cst_barrier *b, cst_storage *st, const unsigned char *ma
 	b->st = st;
 	memcpy(b->master, master, CST_KEY_LEN);
 	b->reserve = FIRST_RESERVE;
-	b->records = cst_record_cache_new();
 	pthread_mutex_init(&b->lock, NULL);
 }
 
@@ -368,6 +367,12 @@ int cst_barrier_batch_rev(cst_barrier *b, const cst_barrier_op *ops, size_t n, u
 int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
 {
 	return cst_barrier_batch_rev(b, ops, n, NULL);
+}
+
+void cst_barrier_cache_records(cst_barrier *b)
+{
+	if (b->records == NULL)
+		b->records = cst_record_cache_new();
 }
 
 void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record)

@@ -79,6 +79,10 @@ int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
 int cst_barrier_batch_rev(cst_barrier *b, const cst_barrier_op *ops, size_t n, uint64_t *out_rev)
 	__attribute__((warn_unused_result));
 
+/* Turns the record cache on (off by default: a short-lived CLI process
+ * would only pay for it). Out of memory leaves it off. */
+void cst_barrier_cache_records(cst_barrier *b);
+
 /* Tells the record cache that record is what a batch just stored at key
  * under rev, so the next shared read skips decrypting and parsing it. The
  * cache keeps a reference: never change record afterwards. */

@@ -22,6 +22,7 @@ const char *cst_strerror(int rc)
 	case CST_ENOMEM: return "out of memory or over a size limit";
 	case CST_EIO: return "storage failure";
 	case CST_EUNSUPPORTED: return "unsupported operation";
+	case CST_ELIMIT: return "too many attempts, try again later";
 	}
 	return "unknown error";
 }
@@ -40,6 +41,7 @@ int cst_exit_status(int rc)
 	case CST_ENOMEM: return 1;
 	case CST_EIO: return 1;
 	case CST_EUNSUPPORTED: return 2;
+	case CST_ELIMIT: return 7;
 	}
 	return 1;
 }
@@ -58,6 +60,7 @@ int cst_http_status(int rc)
 	case CST_ENOMEM: return 413;
 	case CST_EIO: return 500;
 	case CST_EUNSUPPORTED: return 405;
+	case CST_ELIMIT: return 429;
 	}
 	return 500;
 }

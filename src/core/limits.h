@@ -20,5 +20,12 @@
 #define CST_LIMIT_FILE (16 * 1024 * 1024)    /* files read whole (key, json, @file) */
 #define CST_LIMIT_CAS_RETRIES 16             /* optimistic write retries on a race */
 #define CST_LIMIT_MAX_DURATION (100LL * 365 * 86400) /* longest duration setting, seconds */
+#define CST_LIMIT_LOGIN_ADDR_FAILURES 30     /* failed logins per address per window... */
+#define CST_LIMIT_LOGIN_ADDR_WINDOW 60       /* ...of this many seconds, then 429 */
+#define CST_LIMIT_LOGIN_TRACKED 100000       /* users (and addresses) with failures tracked */
+#define CST_LIMIT_LOGIN_KEEP 86400           /* seconds an unlocked failure count is kept */
+#define CST_LIMIT_LOGIN_QUEUE 8              /* password checks waiting for a core, then 429 */
+#define CST_LIMIT_AUTH_NAME 128              /* user, role and team name bytes */
+#define CST_LIMIT_AUTH_LIST 64               /* policies, teams or CIDRs on one user or role */
 
 #endif

@@ -98,10 +98,115 @@ static int parse_caps(unsigned *out, const json_t *rule, const char *pattern)
 	return CST_OK;
 }
 
+/* The identity templates a pattern may hold, as Vault writes them:
+ * {{identity.entity.name}}, {{identity.entity.id}} and
+ * {{identity.entity.aliases.<mount accessor>.name}}, spaces allowed inside
+ * the braces. *out_var and *out_len delimit the name inside; *out_end is
+ * just past the closing braces. 0 for anything else. */
+static int parse_template(const char *t, const char **out_var, size_t *out_len,
+                          const char **out_end)
+{
+	if (strncmp(t, "{{", 2) != 0)
+		return 0;
+	const char *a = t + 2, *close = strstr(a, "}}");
+	if (close == NULL)
+		return 0;
+	const char *b = close;
+	while (a < b && *a == ' ')
+		a++;
+	while (b > a && b[-1] == ' ')
+		b--;
+	*out_var = a;
+	*out_len = (size_t)(b - a);
+	*out_end = close + 2;
+	static const char alias[] = "identity.entity.aliases.";
+	size_t n = *out_len, al = sizeof(alias) - 1;
+	if ((n == 20 && !strncmp(a, "identity.entity.name", n)) ||
+	    (n == 18 && !strncmp(a, "identity.entity.id", n)))
+		return 1;
+	if (n > al + 5 && !strncmp(a, alias, al) && !strncmp(b - 5, ".name", 5)) {
+		for (const char *c = a + al; c < b - 5; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* Braces in a pattern only as known templates. */
+static int check_templates(const char *p)
+{
+	for (const char *t = p; *t; t++) {
+		const char *var, *end;
+		size_t len;
+		if (*t != '{' && *t != '}')
+			continue;
+		if (!parse_template(t, &var, &len, &end))
+			return cst_fail(CST_EINVAL,
+			                "path \"%.128s\": unknown template or stray brace (custos has "
+			                "{{identity.entity.name}}, {{identity.entity.id}} and "
+			                "{{identity.entity.aliases.<mount accessor>.name}})", p);
+		t = end - 1;
+	}
+	return CST_OK;
+}
+
+/* A value substituted into a pattern: one plain path segment, never a
+ * glob or a separator, so a name cannot widen what the rule grants. */
+static int safe_segment(const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+	if (n == 0 || n > 256 || !strcmp(v, ".") || !strcmp(v, ".."))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == '/' || v[i] == '*' || v[i] == '+' || v[i] == '{' || v[i] == '}' ||
+		    (unsigned char)v[i] < 0x21 || (unsigned char)v[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int cst_policy_expand(char *out, size_t n, const char *pattern, const json_t *identity)
+{
+	size_t o = 0;
+	const char *p = pattern;
+	while (*p) {
+		const char *var, *end, *value = NULL;
+		size_t len;
+		if (p[0] == '{' && p[1] == '{') {
+			if (!parse_template(p, &var, &len, &end))
+				return 0;
+			const char *acc = json_string_value(json_object_get(identity, "mount_accessor"));
+			if (len == 20) /* identity.entity.name */
+				value = json_string_value(json_object_get(identity, "entity_name"));
+			else if (len == 18) /* identity.entity.id */
+				value = json_string_value(json_object_get(identity, "entity_id"));
+			else if (acc && strlen(acc) == len - 29 && !strncmp(var + 24, acc, len - 29))
+				value = json_string_value(json_object_get(identity, "entity_name"));
+			if (!safe_segment(value))
+				return 0; /* unresolved: the rule matches nothing (fail closed) */
+			size_t vl = strlen(value);
+			if (o + vl >= n)
+				return 0;
+			memcpy(out + o, value, vl);
+			o += vl;
+			p = end;
+			continue;
+		}
+		if (o + 1 >= n)
+			return 0;
+		out[o++] = *p++;
+	}
+	out[o] = '\0';
+	return 1;
+}
+
 /* '*' only last; '+' only as a whole segment; no "+*". */
 static int check_pattern(const char *p)
 {
 	size_t n = strlen(p);
+	int rc = check_templates(p);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '*' && i != n - 1)
 			return cst_fail(CST_EINVAL, "path \"%.128s\": '*' may only end a pattern", p);
@@ -282,6 +387,7 @@ int cst_policy_list(json_t **out, cst_vault *v)
 typedef struct acl_rule {
 	char *pattern;
 	unsigned caps;
+	int templated;   /* holds {{...}}: shaped per request, once substituted */
 	int glob;        /* has '*' or '+' */
 	int prefix;      /* ends in '*' */
 	int first_wild;  /* index of the first '*' or '+' */
@@ -303,6 +409,29 @@ void cst_acl_free(cst_acl *acl)
 		free(acl->rules[i].pattern);
 	free(acl->rules);
 	free(acl);
+}
+
+/* The glob shape of a pattern, for matching and priority. */
+static void rule_shape(acl_rule *r, const char *pattern)
+{
+	size_t len = strlen(pattern);
+	r->glob = r->plus_count = 0;
+	r->first_wild = (int)len;
+	for (size_t i = 0; i < len; i++) {
+		if (pattern[i] == '+' || pattern[i] == '*') {
+			if (!r->glob)
+				r->first_wild = (int)i;
+			r->glob = 1;
+			r->plus_count += pattern[i] == '+';
+		}
+	}
+	r->prefix = len && pattern[len - 1] == '*';
+}
+
+static unsigned merge_caps(unsigned a, unsigned b)
+{
+	unsigned u = a | b;
+	return (u & CST_CAP_DENY) ? CST_CAP_DENY : u;
 }
 
 void cst_acl_ref(cst_acl *acl)
@@ -331,17 +460,8 @@ static int add_rule(cst_acl *acl, const char *pattern, unsigned caps)
 	if (n->pattern == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
 	n->caps = (caps & CST_CAP_DENY) ? CST_CAP_DENY : caps;
-	size_t len = strlen(pattern);
-	n->first_wild = (int)len;
-	for (size_t i = 0; i < len; i++) {
-		if (pattern[i] == '+' || pattern[i] == '*') {
-			if (!n->glob)
-				n->first_wild = (int)i;
-			n->glob = 1;
-			n->plus_count += pattern[i] == '+';
-		}
-	}
-	n->prefix = len && pattern[len - 1] == '*';
+	n->templated = strstr(pattern, "{{") != NULL;
+	rule_shape(n, pattern);
 	acl->count++;
 	return CST_OK;
 }
@@ -425,40 +545,76 @@ static int higher(const acl_rule *a, const acl_rule *b)
 	return strcmp(a->pattern, b->pattern) > 0;
 }
 
-static unsigned lookup(const cst_acl *acl, const char *path, int *exact_found)
+#define EXPANDED_MAX 1024
+
+/* The capabilities for path: the union of every exact rule for it, else
+ * the union of the rules sharing the highest-priority matching glob.
+ * Templated rules take part once substituted with the identity; one that
+ * cannot be substituted is skipped. */
+static unsigned lookup(const cst_acl *acl, const json_t *identity, const char *path,
+                       int *exact_found)
 {
+	acl_rule tmp, best_copy;
 	const acl_rule *best = NULL;
+	char buf[EXPANDED_MAX], best_buf[EXPANDED_MAX];
+	unsigned exact_caps = 0, best_caps = 0;
 	*exact_found = 0;
 	for (size_t i = 0; i < acl->count; i++) {
 		const acl_rule *r = &acl->rules[i];
+		if (r->templated) {
+			if (identity == NULL || !cst_policy_expand(buf, sizeof(buf), r->pattern, identity))
+				continue;
+			tmp = *r;
+			tmp.pattern = buf;
+			rule_shape(&tmp, buf);
+			r = &tmp;
+		}
 		if (!r->glob) {
 			if (strcmp(r->pattern, path) == 0) {
+				exact_caps = *exact_found ? merge_caps(exact_caps, r->caps) : r->caps;
 				*exact_found = 1;
-				return r->caps;
 			}
 			continue;
 		}
-		if (glob_match(r->pattern, path) && (best == NULL || higher(r, best)))
+		if (*exact_found || !glob_match(r->pattern, path))
+			continue;
+		if (best != NULL && strcmp(r->pattern, best->pattern) == 0) {
+			best_caps = merge_caps(best_caps, r->caps);
+		} else if (best == NULL || higher(r, best)) {
+			best_caps = r->caps;
 			best = r;
+			if (r == &tmp) { /* buf is reused: keep a copy */
+				memcpy(best_buf, buf, strlen(buf) + 1);
+				best_copy = tmp;
+				best_copy.pattern = best_buf;
+				best = &best_copy;
+			}
+		}
 	}
-	return best ? best->caps : 0;
+	return *exact_found ? exact_caps : best_caps;
 }
 
-unsigned cst_acl_capabilities(const cst_acl *acl, const char *path, int listing)
+unsigned cst_acl_capabilities_for(const cst_acl *acl, const json_t *identity, const char *path,
+                                  int listing)
 {
 	if (acl->root)
 		return ALL_CAPS;
 	int exact;
-	unsigned caps = lookup(acl, path, &exact);
+	unsigned caps = lookup(acl, identity, path, &exact);
 	size_t n = strlen(path);
 	if (listing && !exact && n > 1 && path[n - 1] == '/') {
 		/* A list on "a/" is also allowed by an exact rule for "a". */
 		char *trimmed = strndup(path, n - 1);
 		int ex2;
-		unsigned c2 = trimmed ? lookup(acl, trimmed, &ex2) : 0;
+		unsigned c2 = trimmed ? lookup(acl, identity, trimmed, &ex2) : 0;
 		if (trimmed && ex2)
 			caps = c2;
 		free(trimmed);
 	}
 	return (caps & CST_CAP_DENY) ? 0 : caps;
+}
+
+unsigned cst_acl_capabilities(const cst_acl *acl, const char *path, int listing)
+{
+	return cst_acl_capabilities_for(acl, NULL, path, listing);
 }

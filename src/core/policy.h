@@ -62,8 +62,24 @@ int cst_acl_get(cst_acl **out, cst_vault *v, const json_t *policy_names)
 	__attribute__((warn_unused_result));
 
 /* The capabilities (CST_CAP_* bits) the ACL grants on path; a list request
- * on "a/" also matches an exact rule for "a". Root ACLs grant all. */
+ * on "a/" also matches an exact rule for "a". Root ACLs grant all. Rules
+ * with identity templates match nothing here (no identity). */
 unsigned cst_acl_capabilities(const cst_acl *acl, const char *path, int listing);
+
+/* The same for a token with an identity (the "identity" object of its
+ * entry: entity_name, entity_id, mount_accessor; NULL for none). A rule
+ * whose template cannot be filled from it matches nothing: templated
+ * policies fail closed. The ACL itself stays identity-free, so one built
+ * ACL serves every token with the same policies. */
+unsigned cst_acl_capabilities_for(const cst_acl *acl, const json_t *identity, const char *path,
+                                  int listing);
+
+/* Substitutes a pattern's templates ({{identity.entity.name}},
+ * {{identity.entity.id}}, {{identity.entity.aliases.<accessor>.name}})
+ * from an identity into out (n bytes). 1 on success; 0 when a template is
+ * unknown, its value missing or not one plain path segment (no '/', glob
+ * or brace), or out too small. */
+int cst_policy_expand(char *out, size_t n, const char *pattern, const json_t *identity);
 
 /* Capability names ("read", ...) of a bit set, as a JSON array. */
 json_t *cst_caps_json(unsigned caps);

@@ -199,7 +199,8 @@ static int authorize(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt, cst
 	int rc = cst_acl_get(&acl, v, json_object_get(ctx->caller->entry, "policies"));
 	if (rc < 0)
 		return rc;
-	unsigned caps = cst_acl_capabilities(acl, path, op == CST_OP_LIST);
+	unsigned caps = cst_acl_capabilities_for(acl, json_object_get(ctx->caller->entry, "identity"),
+	                                         path, op == CST_OP_LIST);
 	cst_acl_free(acl);
 	ctx->privileged = ctx->caller->root || (caps & CST_CAP_SUDO);
 	if (!(caps & needed_cap(op)) || (rt->root_protected && !ctx->privileged))
@@ -211,7 +212,7 @@ int cst_router_authorize(cst_vault *v, const char *token, const char *client_add
                          const char *path, cst_op op, int need_sudo)
 {
 	cst_caller caller = {{0}, NULL, 0};
-	cst_route rt = {path, 1, 0, NULL, NULL, need_sudo, 0};
+	cst_route rt = {path, 1, 0, NULL, NULL, need_sudo, 0, 0};
 	cst_engine_ctx ctx = {v, NULL, "", "", "", &caller, 0};
 	int rc = cst_token_authenticate(&caller, v, token, client_addr);
 	if (rc == CST_OK)
@@ -266,6 +267,20 @@ static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
 	return rc;
 }
 
+int cst_router_may_block(cst_router *r, cst_op op, const char *path)
+{
+	if (op != CST_OP_READ && op != CST_OP_LIST)
+		return 1;
+	cst_mount_table *table = cst_router_get(r);
+	const cst_mount *m = table ? find_mount(table, path) : NULL;
+	const cst_engine *e = m ? (m->engine ? m->engine : cst_engine_find(m->type)) : NULL;
+	const char *tail = NULL;
+	const cst_route *rt = e ? find_route(e, path + strlen(m->path), &tail) : NULL;
+	int blocks = rt != NULL && rt->blocks;
+	cst_router_put(r, table);
+	return blocks;
+}
+
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
                         cst_response *resp)
 {
@@ -279,19 +294,22 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 	int remote = (req->flags & CST_REQ_REMOTE) != 0;
 	cst_caller caller = {{0}, NULL, 0};
 	int rc = CST_OK;
-	/* Authenticate before routing, so an unknown path tells an
-	 * unauthenticated client nothing (Vault answers 403 there too). The
-	 * route is still looked up, for the audit entry and the metrics. */
-	if (remote && (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr)) < 0)
-		cst_metrics_auth_failure(v->metrics, CST_AUTH_FAIL_TOKEN);
-	int authenticated = remote && rc == CST_OK;
 	cst_mount_table *table = cst_router_get(r);
 	const cst_mount *m = find_mount(table, req->path);
 	const cst_engine *e = m ? (m->engine ? m->engine : cst_engine_find(m->type)) : NULL;
 	const char *tail = NULL;
 	const cst_route *rt = e ? find_route(e, req->path + strlen(m->path), &tail) : NULL;
+	/* Login paths take no token. Every other request authenticates before
+	 * its route is looked at, so an unknown path tells an unauthenticated
+	 * client nothing (Vault answers 403 there too); a refused token still
+	 * gets its audit entry and its count. */
+	int open_route = rt && rt->unauthenticated && (rt->ops & CST_OPS(req->op));
+	if (remote && !open_route &&
+	    (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr)) < 0)
+		cst_metrics_auth_failure(v->metrics, CST_AUTH_FAIL_TOKEN);
+	int authenticated = remote && !open_route && rc == CST_OK;
 	cst_engine_ctx ctx = {v, b, m ? m->path : "", m ? m->prefix : "", tail,
-	                      remote ? &caller : NULL, !remote};
+	                      remote && !open_route ? &caller : NULL, !remote};
 	cst_request routed = *req;
 	char shown[201];
 	printable(shown, sizeof(shown), req->path);
@@ -308,11 +326,30 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 		if ((rc = rt->exists(&ctx, &exists)) == CST_OK)
 			routed.op = exists ? CST_OP_UPDATE : CST_OP_CREATE;
 	}
-	if (rc == CST_OK && remote && (rc = authorize(v, &ctx, rt, routed.op, req->path)) == CST_EPERM)
+	if (rc == CST_OK && remote && !open_route &&
+	    (rc = authorize(v, &ctx, rt, routed.op, req->path)) == CST_EPERM)
 		cst_metrics_auth_failure(v->metrics, CST_AUTH_FAIL_DENIED);
 	rc = run_audited(v, &ctx, rt, &routed, m, authenticated ? &caller : NULL, resp, rc);
 	cst_metrics_request(v->metrics, e, rt, rc, mono_ns() - start);
 	cst_router_put(r, table);
 	cst_caller_release(&caller);
+	return rc;
+}
+
+int cst_router_sweep(cst_router *r, cst_vault *v, cst_barrier *b, int64_t now, uint64_t *out_count)
+{
+	int rc = CST_OK;
+	*out_count = 0;
+	cst_mount_table *table = cst_router_get(r);
+	for (size_t i = 0; rc == CST_OK && table && i < table->count; i++) {
+		const cst_mount *m = &table->mounts[i];
+		uint64_t n = 0;
+		if (m->engine == NULL || m->engine->sweep == NULL)
+			continue;
+		cst_engine_ctx ctx = {v, b, m->path, m->prefix, "", NULL, 1};
+		rc = m->engine->sweep(&ctx, now, &n);
+		*out_count += n;
+	}
+	cst_router_put(r, table);
 	return rc;
 }

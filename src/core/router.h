@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdint.h>
 
 #include "core/barrier.h"
 #include "custos/request.h"
@@ -43,6 +44,7 @@ typedef struct cst_route {
 	int (*exists)(cst_engine_ctx *ctx, int *out);
 	int root_protected; /* needs sudo besides the normal capability */
 	int unauthenticated; /* reachable without a token (lookup of wrapping...) */
+	int blocks;          /* may wait long even to read (calls out to the network) */
 } cst_route;
 
 struct cst_engine {
@@ -50,6 +52,10 @@ struct cst_engine {
 	const char *type; /* mount type: "kv", "system" */
 	const cst_route *routes;
 	size_t n_routes;
+	/* Optional: removes what has expired on one mount (approle's
+	 * secret_ids); the server's periodic sweep calls it on every mount of
+	 * this type. *out_count says how many entries went. */
+	int (*sweep)(cst_engine_ctx *ctx, int64_t now_s, uint64_t *out_count);
 };
 
 /* Finds an engine by mount type; NULL if none. Engines register in
@@ -97,7 +103,16 @@ int cst_router_authorize(cst_vault *v, const char *token, const char *client_add
                          const char *path, cst_op op, int need_sudo)
 	__attribute__((warn_unused_result));
 
+/* 1 if op on path may block for long: every write (it waits for its
+ * commit's fsync) and reads of routes marked blocks. For the server, which
+ * runs such requests off its HTTP threads. */
+int cst_router_may_block(cst_router *r, cst_op op, const char *path);
+
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
                         cst_response *resp) __attribute__((warn_unused_result));
+
+/* Runs every mounted engine's sweep (see cst_engine.sweep). */
+int cst_router_sweep(cst_router *r, cst_vault *v, cst_barrier *b, int64_t now_s,
+                     uint64_t *out_count) __attribute__((warn_unused_result));
 
 #endif

@@ -220,13 +220,14 @@ static json_t *auth_object(const char *token, const json_t *e)
 	json_t *meta = json_object_get(e, "meta");
 	int64_t expire = json_integer_value(json_object_get(e, "expire_time"));
 	int64_t ttl = expire ? expire - now_s() : 0;
+	const char *entity = json_string_value(json_object_get(json_object_get(e, "identity"), "entity_id"));
 	return json_pack("{s:s, s:s, s:O, s:O, s:O, s:I, s:b, s:s, s:s, s:b, s:n, s:I}",
 	                 "client_token", token, "accessor",
 	                 json_string_value(json_object_get(e, "accessor")), "policies", policies,
 	                 "token_policies", policies, "metadata", meta ? meta : json_null(),
 	                 "lease_duration", (json_int_t)(ttl > 0 ? ttl : 0), "renewable",
-	                 json_is_true(json_object_get(e, "renewable")), "entity_id", "",
-	                 "token_type", "service", "orphan", json_is_true(json_object_get(e, "orphan")),
+	                 json_is_true(json_object_get(e, "renewable")), "entity_id",
+	                 entity ? entity : "", "token_type", "service", "orphan", json_is_true(json_object_get(e, "orphan")),
 	                 "mfa_requirement", "num_uses",
 	                 (json_int_t)json_integer_value(json_object_get(e, "num_uses")));
 }
@@ -239,6 +240,8 @@ json_t *cst_token_lookup_data(const json_t *e, const char *id)
 	char expire_text[48];
 	cst_time_format(expire_text, sizeof(expire_text), expire * 1000000000LL);
 	json_t *meta = json_object_get(e, "meta");
+	json_t *identity = json_object_get(e, "identity");
+	const char *entity = json_string_value(json_object_get(identity, "entity_id"));
 	json_t *d = json_pack(
 		"{s:s, s:s, s:O, s:s, s:O, s:s, s:I, s:b, s:I, s:I, s:o, s:I, s:I, s:s, s:s, s:b, s:I}",
 		"id", id ? id : "", "accessor", json_string_value(json_object_get(e, "accessor")),
@@ -250,8 +253,8 @@ json_t *cst_token_lookup_data(const json_t *e, const char *id)
 		"creation_ttl", (json_int_t)json_integer_value(json_object_get(e, "creation_ttl")),
 		"expire_time", expire ? json_string(expire_text) : json_null(), "ttl",
 		(json_int_t)(ttl > 0 ? ttl : 0), "explicit_max_ttl",
-		(json_int_t)json_integer_value(json_object_get(e, "explicit_max_ttl")), "entity_id", "",
-		"type", "service", "renewable", json_is_true(json_object_get(e, "renewable")),
+		(json_int_t)json_integer_value(json_object_get(e, "explicit_max_ttl")), "entity_id",
+		entity ? entity : "", "type", "service", "renewable", json_is_true(json_object_get(e, "renewable")),
 		"issue_time", (json_int_t)created);
 	int64_t period = json_integer_value(json_object_get(e, "period"));
 	if (d && period)
@@ -262,6 +265,9 @@ json_t *cst_token_lookup_data(const json_t *e, const char *id)
 	int64_t renewed = json_integer_value(json_object_get(e, "last_renewal_time"));
 	if (d && renewed)
 		json_object_set_new(d, "last_renewal_time", json_integer(renewed));
+	/* custos extension: the teams a login token was issued for. */
+	if (d && json_is_array(json_object_get(identity, "teams")))
+		json_object_set(d, "teams", json_object_get(identity, "teams"));
 	return d;
 }
 
@@ -432,8 +438,11 @@ static int build_entry(json_t **out, json_t **warnings, cst_vault *v, const cst_
 		ttl = max_ttl;
 	const char *dn = json_string_value(json_object_get(b, "display_name"));
 	char display[160];
-	snprintf(display, sizeof(display), "%s%.128s", dn && *dn ? "token-" : "token",
-	         dn && *dn ? dn : "");
+	if (p->display_name)
+		snprintf(display, sizeof(display), "%.150s", p->display_name);
+	else
+		snprintf(display, sizeof(display), "%s%.128s", dn && *dn ? "token-" : "token",
+		         dn && *dn ? dn : "");
 	json_t *cidrs = json_object_get(b, "bound_cidrs");
 	if (cidrs == NULL && p->parent)
 		cidrs = json_object_get(p->parent->entry, "bound_cidrs");
@@ -454,6 +463,11 @@ static int build_entry(json_t **out, json_t **warnings, cst_vault *v, const cst_
 	                 "last_renewal_time", (json_int_t)0);
 	if (*out && cidrs && json_array_size(cidrs))
 		json_object_set(*out, "bound_cidrs", cidrs);
+	/* A child inherits its parent's identity (Vault: its entity_id). */
+	const json_t *identity = p->identity ? p->identity
+	                         : p->parent ? json_object_get(p->parent->entry, "identity") : NULL;
+	if (*out && identity)
+		json_object_set_new(*out, "identity", json_deep_copy(identity));
 	return *out ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
 }
 
@@ -524,7 +538,7 @@ int cst_token_create_root(json_t **out_auth, cst_vault *v, const char *id)
 	if (rc < 0)
 		return rc;
 	json_t *body = json_pack("{s:[s], s:b}", "policies", "root", "no_default_policy", 1);
-	cst_token_params p = {body, NULL, 1, 1, "auth/token/root"};
+	cst_token_params p = {body, NULL, 1, 1, "auth/token/root", NULL, NULL};
 	json_t *entry = NULL;
 	char *token = NULL;
 	rc = build_entry(&entry, NULL, v, &p, now_s());
@@ -738,6 +752,41 @@ int cst_token_sweep(cst_vault *v, int64_t now, uint64_t *out_count)
 		size_t got = page.count;
 		cst_storage_keys_release(&page);
 		if (rc < 0 || done < got || got == 0)
+			break;
+	}
+	return rc;
+}
+
+int cst_token_revoke_where(cst_vault *v, int (*match)(const json_t *entry, void *payload),
+                           void *payload, uint64_t *out_count)
+{
+	cst_storage_keys page = {0};
+	char after[KEY_MAX] = "";
+	int rc = CST_OK;
+	*out_count = 0;
+	for (;;) {
+		if ((rc = cst_storage_list(v->st, ID_PREFIX, after[0] ? after : NULL, 256, &page)) < 0)
+			break;
+		for (size_t i = 0; rc == CST_OK && i < page.count; i++) {
+			const char *hash = page.keys[i] + strlen(ID_PREFIX);
+			json_t *e = NULL;
+			int lrc = cst_token_load(&e, v, hash);
+			if (lrc == CST_ENOTFOUND) { /* revoked meanwhile (as someone's child) */
+				cst_error_clear();
+				continue;
+			}
+			if ((rc = lrc) == CST_OK && match(e, payload)) {
+				rc = cst_token_revoke(v, hash, 0);
+				if (rc == CST_OK)
+					(*out_count)++;
+			}
+			json_decref(e);
+		}
+		size_t got = page.count;
+		if (got)
+			snprintf(after, sizeof(after), "%s", page.keys[got - 1]);
+		cst_storage_keys_release(&page);
+		if (rc < 0 || got < 256)
 			break;
 	}
 	return rc;

@@ -11,7 +11,7 @@
  * Entry: {"accessor","policies","parent","path","meta","display_name",
  * "num_uses","orphan","creation_time","creation_ttl","expire_time" (unix,
  * 0 = never),"explicit_max_ttl","period","renewable","bound_cidrs",
- * "last_renewal_time"}. */
+ * "last_renewal_time","identity" (logins only, see cst_token_params)}. */
 #ifndef CST_TOKENS_H
 #define CST_TOKENS_H
 
@@ -56,6 +56,12 @@ typedef struct cst_token_params {
 	int privileged;         /* root or sudo on the path */
 	int orphan;             /* create-orphan, or no_parent honoured */
 	const char *path;       /* the request path, recorded in the entry */
+	/* Logins through an auth method (NULL otherwise): the display name as
+	 * is ("userpass-alice", not "token-..."), and the identity kept in the
+	 * entry for ACL templates: {"entity_name", "entity_id", "mount_path",
+	 * "mount_accessor", "mount_type", "teams": [...]}. */
+	const char *display_name;
+	const json_t *identity;
 } cst_token_params;
 
 int cst_token_create(json_t **out_auth, json_t **warnings, cst_vault *v,
@@ -81,6 +87,12 @@ int cst_token_revoke(cst_vault *v, const char *hash, int orphan_children)
  * in time order; *out_count says how many went. */
 int cst_token_sweep(cst_vault *v, int64_t now_s, uint64_t *out_count)
 	__attribute__((warn_unused_result));
+
+/* Revokes (with their children) every token whose entry match() accepts,
+ * scanning the whole store: for rare administrative changes (an auth
+ * method disabled, a user or role deleted). *out_count says how many. */
+int cst_token_revoke_where(cst_vault *v, int (*match)(const json_t *entry, void *payload),
+                           void *payload, uint64_t *out_count) __attribute__((warn_unused_result));
 
 /* Number of live tokens. */
 int cst_token_count(cst_vault *v, uint64_t *out) __attribute__((warn_unused_result));

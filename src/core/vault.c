@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/metrics.h"
 #include "core/keysource.h"
+#include "core/login_guard.h"
 #include "core/policy.h"
 #include "core/tokens.h"
 #include "util/timefmt.h"
@@ -45,10 +46,18 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	v->default_ttl = v->max_ttl = 768 * 3600; /* Vault's defaults: 32 days */
 	/* One second bounds how long another process's token or policy change
 	 * can go unseen here; this process's own changes drop entries at once. */
-	cst_cache_init(&v->token_cache, 100000, 1000000000LL);
+	/* 20,000 decoded entries (about 1.7 KiB each) at most: tokens used
+	 * within the last second, swept every few seconds by the server. */
+	cst_cache_init(&v->token_cache, 20000, 1000000000LL);
 	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
-	v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
-	v->metrics = cst_metrics_new();     /* NULL: nothing is counted */
+	if (rc == CST_OK)
+		rc = cst_login_guard_new(&v->login_guard);
+	/* Caches only for a process that serves many requests: a server
+	 * (which holds the file alone) or an in-memory vault. */
+	v->long_lived = (v->flags & CST_OPEN_EXCLUSIVE) || strcmp(v->backend, "memory") == 0;
+	if (v->long_lived)
+		v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
+	v->metrics = cst_metrics_new(); /* NULL: nothing is counted */
 	if (rc < 0) {
 		cst_vault_close(v);
 		return rc;
@@ -89,21 +98,16 @@ int cst_vault_attach(cst_vault **out, const cst_open_opts *opts)
 	return CST_OK;
 }
 
-/* Whether this process alone appends to the vault's audit files: a
- * server (it holds the vault exclusively) or a vault in memory. */
-static int audit_owner(const cst_vault *v)
-{
-	return (v->flags & CST_OPEN_EXCLUSIVE) || strcmp(v->backend, "memory") == 0;
-}
-
 int cst_vault_unseal(cst_vault *v, const unsigned char *key, const char *key_desc)
 {
 	pthread_rwlock_wrlock(&v->state);
 	int rc = CST_OK;
 	if (!v->unsealed) {
 		if ((rc = cst_barrier_unseal(&v->barrier, v->st, key)) == CST_OK) {
+			if (v->long_lived)
+				cst_barrier_cache_records(&v->barrier);
 			if ((rc = cst_router_load(&v->router, &v->barrier)) == CST_OK &&
-			    (rc = cst_audit_open(v, audit_owner(v))) < 0)
+			    (rc = cst_audit_open(v, v->long_lived)) < 0)
 				cst_router_release(&v->router);
 			if (rc == CST_OK) {
 				v->unsealed = 1;
@@ -206,10 +210,12 @@ static int init_with_key(cst_vault **out, const cst_open_opts *opts, const cst_k
 	                      CST_REV_ABSENT};
 	if ((rc = cst_barrier_create(&v->barrier, v->st, ks->key, &op, 1, &mop, 1)) < 0)
 		goto done;
+	if (v->long_lived)
+		cst_barrier_cache_records(&v->barrier);
 	unsealed = 1;
 	snprintf(v->key_source, sizeof(v->key_source), "%s", ks->desc);
 	if ((rc = cst_router_load(&v->router, &v->barrier)) == CST_OK &&
-	    (rc = cst_audit_open(v, audit_owner(v))) < 0)
+	    (rc = cst_audit_open(v, v->long_lived)) < 0)
 		cst_router_release(&v->router);
 done:
 	json_decref(mounts);
@@ -305,6 +311,7 @@ void cst_vault_close(cst_vault *v)
 	json_decref(v->seal_record);
 	cst_cache_release(&v->token_cache);
 	cst_cache_release(&v->policy_cache);
+	cst_login_guard_free(v->login_guard);
 	cst_acl_cache_free(v->acl_cache);
 	cst_metrics_free(v->metrics);
 	pthread_mutex_destroy(&v->salt_lock);
@@ -327,6 +334,14 @@ int cst_vault_request(cst_vault *v, const cst_request *req, cst_response *out)
 	                     : (memset(out, 0, sizeof(*out)), cst_fail(CST_ESEALED, "Vault is sealed"));
 	pthread_rwlock_unlock(&v->state);
 	return rc;
+}
+
+int cst_vault_may_block(cst_vault *v, cst_op op, const char *path)
+{
+	pthread_rwlock_rdlock(&v->state);
+	int blocks = v->unsealed && cst_router_may_block(&v->router, op, path);
+	pthread_rwlock_unlock(&v->state);
+	return blocks;
 }
 
 int cst_vault_root_token(json_t **out_auth, cst_vault *v, const char *id)
@@ -352,7 +367,14 @@ int cst_vault_sweep(cst_vault *v, uint64_t *out_revoked)
 {
 	*out_revoked = 0;
 	pthread_rwlock_rdlock(&v->state);
-	int rc = v->unsealed ? cst_token_sweep(v, cst_now_ns() / 1000000000, out_revoked) : CST_OK;
+	int64_t now = cst_now_ns() / 1000000000;
+	int rc = v->unsealed ? cst_token_sweep(v, now, out_revoked) : CST_OK;
+	uint64_t swept = 0;
+	if (rc == CST_OK && v->unsealed) /* engines' own expiry (approle secret_ids) */
+		rc = cst_router_sweep(&v->router, v, &v->barrier, now, &swept);
+	*out_revoked += swept;
+	cst_cache_sweep(&v->token_cache);
+	cst_cache_sweep(&v->policy_cache);
 	pthread_rwlock_unlock(&v->state);
 	return rc;
 }

@@ -17,6 +17,7 @@ struct cst_vault {
 	char backend[16];
 	char key_source[320];
 	unsigned flags;
+	int long_lived; /* a server or in-memory vault: worth caching for */
 	/* HMAC key for token ids, loaded (or made) on first use; read without
 	 * the lock once set (it changes only under the state lock, at seal). */
 	struct cst_mac_key *_Atomic token_mac;
@@ -28,6 +29,7 @@ struct cst_vault {
 	int64_t default_ttl, max_ttl; /* token TTLs, seconds */
 	cst_cache token_cache;  /* token hash -> entry */
 	cst_cache policy_cache; /* policy name -> stored record */
+	struct cst_login_guard *login_guard; /* failed logins: lockout, throttle (owned) */
 	struct cst_acl_cache *acl_cache; /* policy set -> compiled ACL; may be NULL */
 	struct cst_audit_root *audit;    /* audit devices while unsealed (core/audit.c) */
 	struct cst_metrics *metrics;     /* sys/metrics counters; may be NULL */

@@ -350,7 +350,7 @@ static int trim_ops(cst_engine_ctx *ctx, json_t *meta, const json_t *config, cha
 static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data, int64_t cas,
                               const char *type, const json_t *config, cst_response *resp,
                               char (*keys)[CST_LIMIT_STORAGE_KEY + 1], cst_barrier_op *ops,
-                              size_t *n_ops_io, int64_t now);
+                              size_t *n_ops_io, int64_t now, size_t cap);
 
 /* Writes `data` as a new version of rec's secret and answers with its
  * summary. cas (or -1) is checked against the current version. */
@@ -363,10 +363,19 @@ static int write_version(cst_engine_ctx *ctx, kv_record *rec, json_t *data, int6
 	int rc;
 	if (rec->meta == NULL && (rec->meta = kv_new_meta(now)) == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
-	char (*keys)[CST_LIMIT_STORAGE_KEY + 1] = malloc((TRIM_BATCH + 1) * sizeof(*keys));
+	/* Room for the new version's key and the versions it pushes out: a
+	 * key is 1 KiB, and 65 of them on every write (64 KiB malloc'd and
+	 * freed) made glibc trim its heap, and each trim interrupts every
+	 * other core. */
+	uint64_t next = (uint64_t)kv_int(rec->meta, "current") + 1;
+	uint64_t oldest = (uint64_t)kv_int(rec->meta, "oldest");
+	uint64_t max = kv_max_versions(rec->meta, config);
+	uint64_t trims = next - oldest >= max ? next - max + 1 - oldest : 0;
+	size_t cap = 1 + (size_t)(trims < TRIM_BATCH ? trims : TRIM_BATCH);
+	char (*keys)[CST_LIMIT_STORAGE_KEY + 1] = malloc(cap * sizeof(*keys));
 	if (keys == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
-	rc = write_version_into(ctx, rec, data, cas, type, config, resp, keys, ops, &n_ops, now);
+	rc = write_version_into(ctx, rec, data, cas, type, config, resp, keys, ops, &n_ops, now, cap);
 	free(keys);
 	return rc;
 }
@@ -374,7 +383,7 @@ static int write_version(cst_engine_ctx *ctx, kv_record *rec, json_t *data, int6
 static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data, int64_t cas,
                               const char *type, const json_t *config, cst_response *resp,
                               char (*keys)[CST_LIMIT_STORAGE_KEY + 1], cst_barrier_op *ops,
-                              size_t *n_ops_io, int64_t now)
+                              size_t *n_ops_io, int64_t now, size_t cap)
 {
 	size_t n_ops = *n_ops_io;
 	int rc;
@@ -418,7 +427,7 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 	rc = kv_version_key(keys[0], ctx, ctx->rest, version);
 	ops[0] = (cst_barrier_op){CST_STORAGE_PUT, keys[0], text, strlen(text), CST_REV_ANY};
 	if (rc == CST_OK)
-		rc = trim_ops(ctx, meta, config, keys, ops, &n_ops, TRIM_BATCH + 1);
+		rc = trim_ops(ctx, meta, config, keys, ops, &n_ops, cap);
 	if (rc == CST_OK)
 		rc = kv_save(ctx, ctx->rest, rec, ops, n_ops);
 	cst_free_wiped(text); /* the secret's plaintext */
@@ -637,17 +646,17 @@ static int config_route(cst_engine_ctx *ctx, const cst_request *req, cst_respons
 
 static const cst_route kv_routes[] = {
 	{"data/", 0, RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE), data_route,
-	 secret_exists, 0, 0},
+	 secret_exists, 0, 0, 0},
 	{"metadata/", 0,
 	 RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST),
-	 kv_metadata_route, secret_exists, 0, 0},
-	{"metadata", 1, CST_OPS(CST_OP_LIST), kv_metadata_route, NULL, 0, 0},
-	{"delete/", 0, WR, kv_delete_versions, NULL, 0, 0},
-	{"undelete/", 0, WR, kv_undelete_versions, NULL, 0, 0},
-	{"destroy/", 0, WR, kv_destroy_versions, NULL, 0, 0},
-	{"config", 1, RD | WR, config_route, NULL, 0, 0},
-	{"types", 1, RD, types_read, NULL, 0, 0},
-	{"check/", 0, RD, kv_check_read, NULL, 0, 0},
+	 kv_metadata_route, secret_exists, 0, 0, 0},
+	{"metadata", 1, CST_OPS(CST_OP_LIST), kv_metadata_route, NULL, 0, 0, 0},
+	{"delete/", 0, WR, kv_delete_versions, NULL, 0, 0, 0},
+	{"undelete/", 0, WR, kv_undelete_versions, NULL, 0, 0, 0},
+	{"destroy/", 0, WR, kv_destroy_versions, NULL, 0, 0, 0},
+	{"config", 1, RD | WR, config_route, NULL, 0, 0, 0},
+	{"types", 1, RD, types_read, NULL, 0, 0, 0},
+	{"check/", 0, RD, kv_check_read, NULL, 0, 0, 1}, /* calls the provider */
 };
 
-const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0])};
+const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0]), NULL};

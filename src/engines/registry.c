@@ -7,11 +7,15 @@
 extern const cst_engine cst_engine_kv;
 extern const cst_engine cst_engine_sys;
 extern const cst_engine cst_engine_token;
+extern const cst_engine cst_engine_userpass;
+extern const cst_engine cst_engine_approle;
 
 static const cst_engine *const engines[] = {
 	&cst_engine_kv,
 	&cst_engine_sys,
 	&cst_engine_token,
+	&cst_engine_userpass,
+	&cst_engine_approle,
 };
 
 const cst_engine *cst_engine_find(const char *type)

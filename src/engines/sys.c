@@ -6,9 +6,12 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/mount_edit.h"
 #include "core/policy.h"
 #include "core/tokens.h"
 #include "core/vault.h"
+#include "engines/sys_auth.h"
+#include "engines/teams.h"
 #include "storage/storage.h"
 #include "util/timefmt.h"
 
@@ -73,6 +76,8 @@ static int vault_status(cst_engine_ctx *ctx, const cst_request *req, cst_respons
 	for (size_t i = 0; rc == CST_OK && i < table->count; i++) {
 		char prefix[256];
 		uint64_t n = 0;
+		if (strcmp(table->mounts[i].type, "kv") != 0)
+			continue; /* auth methods hold no secrets */
 		snprintf(prefix, sizeof(prefix), "%sm/", table->mounts[i].prefix);
 		rc = cst_storage_count(b->st, prefix, &n);
 		json_object_set_new(mounts, table->mounts[i].path,
@@ -99,6 +104,8 @@ static int mounts(cst_engine_ctx *ctx, const cst_request *req, cst_response *res
 	cst_mount_table *table = cst_router_get(&v->router);
 	for (size_t i = 0; i < table->count; i++) {
 		const cst_mount *m = &table->mounts[i];
+		if (strncmp(m->path, "auth/", 5) == 0)
+			continue; /* auth methods are listed by sys/auth */
 		/* The "logical/<id>/" prefix doubles as the mount's uuid. */
 		char uuid[64];
 		snprintf(uuid, sizeof(uuid), "%.*s", (int)strlen(m->prefix) - 9, m->prefix + 8);
@@ -117,8 +124,8 @@ static int mounts(cst_engine_ctx *ctx, const cst_request *req, cst_response *res
 }
 
 /* A mount path: "team-ml/" (a trailing '/' is added), one or more name
- * segments, not under sys/ or auth/, not inside or around another mount. */
-static int mount_path(char *out, size_t n, const char *rest, const json_t *table)
+ * segments, not under sys/ or auth/ (sys/auth mounts auth methods). */
+static int mount_path(char *out, size_t n, const char *rest)
 {
 	size_t len = strlen(rest);
 	while (len && rest[len - 1] == '/')
@@ -129,77 +136,26 @@ static int mount_path(char *out, size_t n, const char *rest, const json_t *table
 	if (!strncmp(out, "sys/", 4) || !strncmp(out, "auth/", 5) || !strncmp(out, "cubbyhole/", 10) ||
 	    !strncmp(out, "identity/", 9))
 		return cst_fail(CST_EINVAL, "cannot mount under %.16s: reserved", out);
-	(void)table;
 	return CST_OK;
 }
 
 static int mount_change(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
 {
 	(void)resp;
-	cst_vault *v = ctx->vault;
 	char path[CST_NAME_MAX + 2];
-	json_t *doc = NULL;
-	uint64_t rev = 0;
-	int rc = cst_barrier_get_json(ctx->barrier, CST_PATH_MOUNTS, &doc, &rev);
-	if (rc == CST_OK)
-		rc = mount_path(path, sizeof(path), ctx->rest, doc);
-	const char *k;
-	json_t *m;
-	if (rc == CST_OK && req->op != CST_OP_DELETE) {
-		const char *type = json_string_value(json_object_get(req->data, "type"));
-		const char *ver = json_string_value(json_object_get(json_object_get(req->data, "options"), "version"));
-		if (type == NULL || (strcmp(type, "kv") && strcmp(type, "kv-v2")))
-			rc = cst_fail(CST_EINVAL, "only kv (version 2) mounts are supported");
-		else if (ver && strcmp(ver, "2"))
-			rc = cst_fail(CST_EINVAL, "only kv version 2 is supported");
-		json_object_foreach(doc, k, m) {
-			size_t a = strlen(k), b = strlen(path);
-			if (rc == CST_OK && !strncmp(k, path, a < b ? a : b))
-				rc = cst_fail(CST_EINVAL, "path is already in use at %.128s", k);
-		}
-		if (rc == CST_OK) {
-			json_t *fresh = cst_router_default_mounts();
-			json_t *def = json_object_get(fresh, "secret/");
-			json_object_set(doc, path, def);
-			json_decref(fresh);
-		}
-	} else if (rc == CST_OK && json_object_get(doc, path) == NULL) {
-		json_decref(doc);
-		return CST_OK; /* unmounting what is not there: 204, as Vault */
-	}
-	char prefix[128] = "";
-	if (rc == CST_OK && req->op == CST_OP_DELETE) {
-		snprintf(prefix, sizeof(prefix), "%s",
-		         json_string_value(json_object_get(json_object_get(doc, path), "prefix")));
-		json_object_del(doc, path);
-	}
-	char *text = rc == CST_OK ? json_dumps(doc, JSON_COMPACT) : NULL;
-	if (rc == CST_OK) {
-		cst_barrier_op op = {CST_STORAGE_PUT, CST_PATH_MOUNTS, text, strlen(text), (int64_t)rev};
-		rc = cst_barrier_batch(ctx->barrier, &op, 1);
-	}
-	free(text);
-	json_decref(doc);
-	if (rc == CST_OK)
-		rc = cst_router_load(&v->router, ctx->barrier);
-	/* An unmount erases the engine's data, page by page, after the mount
-	 * is gone from the table (so nothing can reach it meanwhile). */
-	while (rc == CST_OK && prefix[0]) {
-		cst_storage_keys page = {0};
-		rc = cst_storage_list(ctx->barrier->st, prefix, NULL, 1000, &page);
-		cst_barrier_op *ops = page.count ? calloc(page.count, sizeof(*ops)) : NULL;
-		for (size_t i = 0; ops && i < page.count; i++)
-			ops[i] = (cst_barrier_op){CST_STORAGE_DELETE, page.keys[i], NULL, 0, CST_REV_ANY};
-		if (rc == CST_OK && page.count)
-			rc = ops ? cst_barrier_batch(ctx->barrier, ops, page.count)
-			         : cst_fail(CST_ENOMEM, "out of memory");
-		size_t got = page.count;
-		free(ops);
-		cst_storage_keys_release(&page);
-		if (got == 0)
-			break;
-	}
-	return rc;
+	int rc = mount_path(path, sizeof(path), ctx->rest);
+	if (rc < 0)
+		return rc;
+	if (req->op == CST_OP_DELETE)
+		return cst_mount_remove(ctx->vault, path, NULL, 0);
+	const char *type = json_string_value(json_object_get(req->data, "type"));
+	const char *ver = json_string_value(json_object_get(json_object_get(req->data, "options"), "version"));
+	if (type == NULL || (strcmp(type, "kv") && strcmp(type, "kv-v2")))
+		return cst_fail(CST_EINVAL, "only kv (version 2) mounts are supported");
+	if (ver && strcmp(ver, "2"))
+		return cst_fail(CST_EINVAL, "only kv version 2 is supported");
+	return cst_mount_add(ctx->vault, path, "kv",
+	                     json_string_value(json_object_get(req->data, "description")), NULL);
 }
 
 /* --- policies: sys/policy (legacy) and sys/policies/acl ------------------ */
@@ -292,7 +248,9 @@ static int capabilities_self(cst_engine_ctx *ctx, const cst_request *req, cst_re
 	json_array_foreach(list, i, p) {
 		if (rc < 0 || !json_is_string(p))
 			break;
-		unsigned caps = cst_acl_capabilities(acl, json_string_value(p), 0);
+		unsigned caps = cst_acl_capabilities_for(
+			acl, ctx->caller ? json_object_get(ctx->caller->entry, "identity") : NULL,
+			json_string_value(p), 0);
 		json_t *names = caps ? cst_caps_json(caps) : json_pack("[s]", "deny");
 		if (json_array_size(list) == 1)
 			json_object_set(out, "capabilities", names);
@@ -320,22 +278,27 @@ int cst_sys_audit_verify(cst_engine_ctx *ctx, const cst_request *req, cst_respon
 int cst_sys_metrics(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 
 static const cst_route sys_routes[] = {
-	{"key-status", 1, RD, key_status, NULL, 0, 0},
-	{"rotate", 1, WR, rotate, NULL, 1, 0},
-	{"rewrap", 1, WR, rewrap, NULL, 1, 0},
-	{"vault-status", 1, RD, vault_status, NULL, 0, 0},
-	{"mounts", 1, RD, mounts, NULL, 0, 0},
-	{"mounts/", 0, WR | CST_OPS(CST_OP_DELETE), mount_change, NULL, 0, 0},
-	{"policies/acl/", 0, POLICY_OPS, policy_route, NULL, 0, 0},
-	{"policies/acl", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0},
-	{"policy/", 0, POLICY_OPS, policy_route, NULL, 0, 0},
-	{"policy", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0},
-	{"capabilities-self", 1, WR, capabilities_self, NULL, 0, 0},
-	{"audit", 1, RD, cst_sys_audit_list, NULL, 1, 0},
-	{"audit/verify", 1, WR, cst_sys_audit_verify, NULL, 1, 0},
-	{"audit/", 0, WR | CST_OPS(CST_OP_DELETE), cst_sys_audit_change, NULL, 1, 0},
-	{"audit-hash/", 0, WR, cst_sys_audit_hash, NULL, 1, 0},
-	{"metrics", 1, RD, cst_sys_metrics, NULL, 0, 0},
+	{"key-status", 1, RD, key_status, NULL, 0, 0, 0},
+	{"rotate", 1, WR, rotate, NULL, 1, 0, 0},
+	{"rewrap", 1, WR, rewrap, NULL, 1, 0, 0},
+	{"vault-status", 1, RD, vault_status, NULL, 0, 0, 0},
+	{"mounts", 1, RD, mounts, NULL, 0, 0, 0},
+	{"mounts/", 0, WR | CST_OPS(CST_OP_DELETE), mount_change, NULL, 0, 0, 0},
+	{"policies/acl/", 0, POLICY_OPS, policy_route, NULL, 0, 0, 0},
+	{"policies/acl", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0, 0},
+	{"policy/", 0, POLICY_OPS, policy_route, NULL, 0, 0, 0},
+	{"policy", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0, 0},
+	{"capabilities-self", 1, WR, capabilities_self, NULL, 0, 0, 0},
+	{"auth", 1, RD, sys_auth_list, NULL, 0, 0, 0},
+	{"auth/", 0, RD | WR | CST_OPS(CST_OP_DELETE), sys_auth_route, NULL, 1, 0, 0},
+	{"teams", 1, RD | CST_OPS(CST_OP_LIST), sys_teams_list, NULL, 0, 0, 0},
+	{"teams/", 0, POLICY_OPS, sys_teams_route, NULL, 0, 0, 0},
+	{"audit", 1, RD, cst_sys_audit_list, NULL, 1, 0, 0},
+	{"audit/verify", 1, WR, cst_sys_audit_verify, NULL, 1, 0, 0},
+	{"audit/", 0, WR | CST_OPS(CST_OP_DELETE), cst_sys_audit_change, NULL, 1, 0, 0},
+	{"audit-hash/", 0, WR, cst_sys_audit_hash, NULL, 1, 0, 0},
+	{"metrics", 1, RD, cst_sys_metrics, NULL, 0, 0, 0},
 };
 
-const cst_engine cst_engine_sys = {1, "system", sys_routes, sizeof(sys_routes) / sizeof(sys_routes[0])};
+const cst_engine cst_engine_sys = {1, "system", sys_routes, sizeof(sys_routes) / sizeof(sys_routes[0]),
+                                   NULL};

@@ -17,7 +17,7 @@ static int create_common(cst_engine_ctx *ctx, const cst_request *req, cst_respon
 {
 	json_t *empty = json_object();
 	cst_token_params p = {req->data ? req->data : empty, ctx->caller, ctx->privileged, orphan,
-	                      req->path};
+	                      req->path, NULL, NULL};
 	int rc = cst_token_create(&resp->auth, &resp->warnings, ctx->vault, &p);
 	json_decref(empty);
 	return rc;
@@ -225,21 +225,21 @@ static int accessors(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 #define WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
 
 static const cst_route token_routes[] = {
-	{"create-orphan", 1, WR, create_orphan, NULL, 0, 0},
-	{"create", 1, WR, create, NULL, 0, 0},
-	{"lookup-self", 1, RD, lookup_self, NULL, 0, 0},
-	{"lookup-accessor", 1, WR, lookup_accessor, NULL, 0, 0},
-	{"lookup", 1, RD | WR, lookup, NULL, 0, 0},
-	{"renew-self", 1, WR, renew_self, NULL, 0, 0},
-	{"renew", 1, WR, renew, NULL, 0, 0},
-	{"revoke-self", 1, WR, revoke_self, NULL, 0, 0},
-	{"revoke-accessor", 1, WR, revoke_accessor, NULL, 0, 0},
-	{"revoke-orphan", 1, WR, revoke_orphan, NULL, 1, 0},
-	{"revoke", 1, WR, revoke, NULL, 0, 0},
-	{"tidy", 1, WR, tidy, NULL, 0, 0},
-	{"accessors/", 1, CST_OPS(CST_OP_LIST), accessors, NULL, 1, 0},
-	{"accessors", 1, CST_OPS(CST_OP_LIST), accessors, NULL, 1, 0},
+	{"create-orphan", 1, WR, create_orphan, NULL, 0, 0, 0},
+	{"create", 1, WR, create, NULL, 0, 0, 0},
+	{"lookup-self", 1, RD, lookup_self, NULL, 0, 0, 0},
+	{"lookup-accessor", 1, WR, lookup_accessor, NULL, 0, 0, 0},
+	{"lookup", 1, RD | WR, lookup, NULL, 0, 0, 0},
+	{"renew-self", 1, WR, renew_self, NULL, 0, 0, 0},
+	{"renew", 1, WR, renew, NULL, 0, 0, 0},
+	{"revoke-self", 1, WR, revoke_self, NULL, 0, 0, 0},
+	{"revoke-accessor", 1, WR, revoke_accessor, NULL, 0, 0, 0},
+	{"revoke-orphan", 1, WR, revoke_orphan, NULL, 1, 0, 0},
+	{"revoke", 1, WR, revoke, NULL, 0, 0, 0},
+	{"tidy", 1, WR, tidy, NULL, 0, 0, 0},
+	{"accessors/", 1, CST_OPS(CST_OP_LIST), accessors, NULL, 1, 0, 0},
+	{"accessors", 1, CST_OPS(CST_OP_LIST), accessors, NULL, 1, 0, 0},
 };
 
 const cst_engine cst_engine_token = {1, "token", token_routes,
-                                     sizeof(token_routes) / sizeof(token_routes[0])};
+                                     sizeof(token_routes) / sizeof(token_routes[0]), NULL};

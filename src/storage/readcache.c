@@ -19,6 +19,7 @@ typedef struct entry {
 	size_t len;
 	uint64_t rev;
 	int absent;
+	unsigned writing; /* writes of this key under way: not served meanwhile */
 	char key[];
 } entry;
 
@@ -153,7 +154,7 @@ int cst_readcache_get(cst_readcache *c, const char *key, unsigned char **out_val
 	int hit = 0;
 	pthread_mutex_lock(&s->lock);
 	entry *e = s->nbuckets ? *find(s, key, h) : NULL;
-	if (e != NULL) {
+	if (e != NULL && e->writing == 0) {
 		*out_absent = e->absent;
 		*out_rev = e->rev;
 		*out_len = e->len;
@@ -176,56 +177,78 @@ int cst_readcache_get(cst_readcache *c, const char *key, unsigned char **out_val
 	return hit;
 }
 
-void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *value,
-                        size_t len, uint64_t rev, int absent, uint64_t ticket)
+/* A new entry (NULL when too large or out of memory). */
+static entry *new_entry(cst_readcache *c, const char *key, uint64_t h, const unsigned char *value,
+                        size_t len, uint64_t rev, int absent)
 {
 	if (absent)
 		len = 0;
-	if (ticket == NO_FILL || len > c->max_value)
-		return;
-	uint64_t h = hash_key(key);
-	shard *s = shard_of(c, h);
+	if (len > c->max_value)
+		return NULL;
 	size_t klen = strlen(key);
 	entry *e = malloc(sizeof(*e) + klen + 1);
 	unsigned char *copy = absent ? NULL : malloc(len ? len : 1);
 	if (e == NULL || (!absent && copy == NULL)) {
 		free(e);
 		free(copy);
-		return;
+		return NULL;
 	}
 	if (copy != NULL && len)
 		memcpy(copy, value, len);
 	*e = (entry){.hash = h, .value = copy, .len = len, .rev = rev, .absent = absent};
 	memcpy(e->key, key, klen + 1);
-	pthread_mutex_lock(&s->lock);
-	if (s->writers != 0 || s->gen != ticket) { /* a write came between: stale */
-		pthread_mutex_unlock(&s->lock);
-		free(copy);
-		free(e);
-		return;
-	}
+	return e;
+}
+
+/* Puts e in its shard (locked), replacing the key's old entry and
+ * evicting the least recently used past the bounds. */
+static void insert_locked(cst_readcache *c, shard *s, entry *e)
+{
 	if (s->count >= s->nbuckets)
 		grow(s);
 	if (s->nbuckets == 0) {
-		pthread_mutex_unlock(&s->lock);
-		free(copy);
+		free(e->value);
 		free(e);
 		return;
 	}
-	entry **slot = find(s, key, h);
+	entry **slot = find(s, e->key, e->hash);
 	if (*slot)
-		remove_entry(s, slot); /* another reader filled it first */
+		remove_entry(s, slot);
 	while (s->oldest && (s->count >= c->max_entries || s->bytes + entry_cost(e) > c->max_bytes))
 		remove_entry(s, find(s, s->oldest->key, s->oldest->hash));
-	slot = find(s, key, h);
+	slot = find(s, e->key, e->hash);
 	e->chain = *slot;
 	*slot = e;
 	lru_push(s, e);
 	s->count++;
 	s->bytes += entry_cost(e);
+}
+
+void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *value,
+                        size_t len, uint64_t rev, int absent, uint64_t ticket)
+{
+	if (ticket == NO_FILL)
+		return;
+	uint64_t h = hash_key(key);
+	shard *s = shard_of(c, h);
+	entry *e = new_entry(c, key, h, value, len, rev, absent);
+	if (e == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->writers != 0 || s->gen != ticket) { /* a write came between: stale */
+		pthread_mutex_unlock(&s->lock);
+		free(e->value);
+		free(e);
+		return;
+	}
+	insert_locked(c, s, e);
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* A key being written keeps its entry as a placeholder, emptied and not
+ * served: write_end_stored then refills it with what was committed. Keys
+ * that had no entry get none, so a write caches only what readers use
+ * (not, say, a token's index entries). */
 void cst_readcache_write_begin(cst_readcache *c, const char *key)
 {
 	uint64_t h = hash_key(key);
@@ -233,21 +256,61 @@ void cst_readcache_write_begin(cst_readcache *c, const char *key)
 	pthread_mutex_lock(&s->lock);
 	s->writers++;
 	s->gen++;
-	if (s->nbuckets) {
-		entry **slot = find(s, key, h);
-		if (*slot)
-			remove_entry(s, slot);
+	entry *e = s->nbuckets ? *find(s, key, h) : NULL;
+	if (e != NULL) {
+		s->bytes -= e->len;
+		free(e->value);
+		e->value = NULL;
+		e->len = 0;
+		e->writing++;
 	}
 	pthread_mutex_unlock(&s->lock);
 }
 
-void cst_readcache_write_end(cst_readcache *c, const char *key)
+/* Ends one write of key; a committed one stores value (absent: deleted)
+ * into the key's placeholder, a failed one drops the placeholder. */
+static void write_end(cst_readcache *c, const char *key, int committed, const unsigned char *value,
+                      size_t len, uint64_t rev, int absent)
 {
-	shard *s = shard_of(c, hash_key(key));
+	uint64_t h = hash_key(key);
+	shard *s = shard_of(c, h);
+	unsigned char *copy = NULL;
+	if (committed && !absent && len <= c->max_value && (copy = malloc(len ? len : 1)) != NULL &&
+	    len)
+		memcpy(copy, value, len);
 	pthread_mutex_lock(&s->lock);
 	s->writers--;
-	s->gen++;
+	s->gen++; /* misses taken before this commit must not fill */
+	entry **slot = s->nbuckets ? find(s, key, h) : NULL;
+	entry *e = slot ? *slot : NULL;
+	if (e != NULL && e->writing > 0) {
+		e->writing--;
+		if (committed && (absent || copy != NULL)) {
+			free(e->value);
+			s->bytes -= e->len;
+			e->value = copy;
+			e->len = absent ? 0 : len;
+			e->absent = absent;
+			e->rev = rev;
+			s->bytes += e->len;
+			copy = NULL;
+		} else if (e->writing == 0) {
+			remove_entry(s, slot);
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
+	free(copy);
+}
+
+void cst_readcache_write_end(cst_readcache *c, const char *key)
+{
+	write_end(c, key, 0, NULL, 0, 0, 0);
+}
+
+void cst_readcache_write_end_stored(cst_readcache *c, const char *key, const unsigned char *value,
+                                    size_t len, uint64_t rev, int absent)
+{
+	write_end(c, key, 1, value, len, rev, absent);
 }
 
 void cst_readcache_usage(cst_readcache *c, size_t *out_entries, size_t *out_bytes)

@@ -11,8 +11,9 @@
  * and fills with it afterwards; the fill is dropped if any write to that
  * key's shard began or ended in between, so a value read before a commit
  * can never be cached after it. Entries of keys being written are removed
- * at write_begin, so no reader sees an older value from the cache once a
- * newer one is visible in the backend. */
+ * at write_begin (kept as placeholders that are not served), so no reader
+ * sees an older value from the cache once a newer one is visible in the
+ * backend. */
 #ifndef CST_READCACHE_H
 #define CST_READCACHE_H
 
@@ -38,6 +39,13 @@ void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *
 
 void cst_readcache_write_begin(cst_readcache *c, const char *key);
 void cst_readcache_write_end(cst_readcache *c, const char *key);
+/* Ends a write that committed: a key that had an entry gets what the
+ * write stored (absent for a delete), so the next read of a key just
+ * written (a client reading back, the next write's existence check) needs
+ * no read of the backend; a key that had none stays uncached. Call in
+ * commit order, while readers of the backend would see exactly this. */
+void cst_readcache_write_end_stored(cst_readcache *c, const char *key, const unsigned char *value,
+                                    size_t len, uint64_t rev, int absent);
 
 /* Entries and bytes held, for status and tests. */
 void cst_readcache_usage(cst_readcache *c, size_t *out_entries, size_t *out_bytes);

@@ -32,20 +32,20 @@ static const char *const sql_text[ST_MAX] = {
 	[ST_REV] = "SELECT rev FROM kv WHERE key = ?1",
 	/* One store-wide counter: a key deleted and created again never gets a
 	 * revision it had before, so a stale compare-on-revision cannot pass. */
-	[ST_NEXT_REV] = "UPDATE seq SET n = n + 1 RETURNING n",
+	[ST_SEQ_GET] = "SELECT n FROM seq",
+	/* Not "UPDATE ... RETURNING": SQLite answers RETURNING through an
+	 * ephemeral table, a pager and 150 KiB of allocations per commit. */
+	[ST_SEQ_SET] = "UPDATE seq SET n = ?1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT one_batch",
-	[ST_RELEASE] = "RELEASE one_batch",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO one_batch",
 };
 
 /* Read connections a server opens at most; more readers wait for one. */
 #define POOL_MAX 8
 /* The read cache of a server: entries and bytes (ciphertext). */
-#define CACHE_ENTRIES 131072
-#define CACHE_BYTES (64u << 20)
+#define CACHE_ENTRIES 16384
+#define CACHE_BYTES (16u << 20)
 
 int sq_fail(sqlite3 *db, int src, const char *what)
 {

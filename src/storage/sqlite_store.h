@@ -12,8 +12,8 @@
 
 /* Read statements first: reader connections prepare only those. */
 enum { ST_GET, ST_LIST, ST_LIST_AFTER, ST_COUNT, ST_COUNT_FROM, ST_READS,
-       ST_PUT = ST_READS, ST_DELETE, ST_REV, ST_NEXT_REV, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
-       ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_MAX };
+       ST_PUT = ST_READS, ST_DELETE, ST_REV, ST_SEQ_GET, ST_SEQ_SET, ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+       ST_MAX };
 
 /* One SQLite connection with its prepared statements. */
 typedef struct sq_conn {

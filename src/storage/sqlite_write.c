@@ -1,8 +1,7 @@
 /* sqlite_write.c - the write half of the SQLite backend. The group
  * commit: batches that arrive while one transaction commits queue up, and
  * the next leader commits them all in one transaction and one fsync of
- * the WAL, each under its own savepoint so a failed revision check undoes
- * that batch alone. For a server, a checkpointer thread copies the WAL
+ * the WAL; a batch whose revision check fails is left out alone. For a server, a checkpointer thread copies the WAL
  * back into the database file on its own connection, so a checkpoint (and
  * its fsync of the database file) never runs inside a commit. */
 #define _GNU_SOURCE
@@ -43,9 +42,6 @@ static int check_rev(sqlite_store *s, const cst_storage_op *op)
 
 static int apply(sqlite_store *s, const cst_storage_op *op, int64_t rev)
 {
-	int rc;
-	if (op->expect_rev != CST_REV_ANY && (rc = check_rev(s, op)) < 0)
-		return rc;
 	sqlite3_stmt *q;
 	switch (op->kind) {
 	case CST_STORAGE_PUT:
@@ -65,32 +61,44 @@ static int apply(sqlite_store *s, const cst_storage_op *op, int64_t rev)
 	return cst_fail(CST_EINVAL, "unknown storage op");
 }
 
-/* The revision every put of this group gets. */
+/* The revision every put of this group gets: the store-wide counter plus
+ * one, read and written inside the group's transaction (which holds the
+ * write lock, so another process cannot take the same number). */
 static int next_rev(sqlite_store *s, int64_t *out)
 {
-	sqlite3_stmt *q = s->main.stmt[ST_NEXT_REV];
+	sqlite3_stmt *q = s->main.stmt[ST_SEQ_GET];
 	int src = sqlite3_step(q);
-	if (src == SQLITE_ROW)
-		*out = sqlite3_column_int64(q, 0);
+	int64_t n = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
-	return src == SQLITE_ROW ? CST_OK : sq_fail(s->main.db, src, "revision counter");
+	if (src != SQLITE_ROW)
+		return sq_fail(s->main.db, src, "revision counter");
+	q = s->main.stmt[ST_SEQ_SET];
+	sqlite3_bind_int64(q, 1, n + 1);
+	int rc = step_done(s, q, "revision counter");
+	if (rc == CST_OK)
+		*out = n + 1;
+	return rc;
 }
 
-/* Applies one queued batch inside the group's transaction, under a
- * savepoint so a failed revision check undoes that batch alone. */
-static void apply_one(sqlite_store *s, pending_batch *b, int64_t rev)
+/* Applies one queued batch inside the group's transaction. Every revision
+ * check of the batch comes first (they see the batches before it in the
+ * group), so a batch that fails one changes nothing and needs no savepoint;
+ * that is b->rc, and the group goes on. A failure while applying is the
+ * storage's (I/O, memory): returned, it fails the whole group. */
+static int apply_one(sqlite_store *s, pending_batch *b, int64_t rev)
 {
-	int rc = step_done(s, s->main.stmt[ST_SAVEPOINT], "savepoint");
+	int rc = CST_OK;
+	for (size_t i = 0; i < b->n && rc == CST_OK; i++)
+		if (b->ops[i].expect_rev != CST_REV_ANY)
+			rc = check_rev(s, &b->ops[i]);
+	if (rc == CST_ECONFLICT) {
+		snprintf(b->msg, sizeof(b->msg), "%s", cst_errmsg());
+		b->rc = rc;
+		return CST_OK;
+	}
 	for (size_t i = 0; i < b->n && rc == CST_OK; i++)
 		rc = apply(s, &b->ops[i], rev);
-	if (rc == CST_OK) {
-		rc = step_done(s, s->main.stmt[ST_RELEASE], "release");
-	} else {
-		snprintf(b->msg, sizeof(b->msg), "%s", cst_errmsg());
-		(void)step_done(s, s->main.stmt[ST_ROLLBACK_TO], "rollback");
-		(void)step_done(s, s->main.stmt[ST_RELEASE], "release");
-	}
-	b->rc = rc;
+	return rc; /* b->rc stays CST_OK: commit_group fails it with the group */
 }
 
 static int sync_wal(sqlite_store *s)
@@ -109,19 +117,33 @@ static int sync_wal(sqlite_store *s)
 	                                            strerror(errno));
 }
 
-/* Tells the read cache which keys the group writes (see readcache.h). */
-static void cache_mark(sqlite_store *s, pending_batch *group, int begin)
+/* Tells the read cache which keys the group writes (see readcache.h):
+ * before the transaction, and after it, with what a committed batch
+ * stored (in group order, so the last write of a key wins). */
+static void cache_begin(sqlite_store *s, pending_batch *group)
+{
+	if (s->cache == NULL)
+		return;
+	for (pending_batch *b = group; b; b = b->next)
+		for (size_t i = 0; i < b->n; i++)
+			if (b->ops[i].kind != CST_STORAGE_CHECK)
+				cst_readcache_write_begin(s->cache, b->ops[i].key);
+}
+
+static void cache_end(sqlite_store *s, pending_batch *group, int committed, int64_t rev)
 {
 	if (s->cache == NULL)
 		return;
 	for (pending_batch *b = group; b; b = b->next)
 		for (size_t i = 0; i < b->n; i++) {
-			if (b->ops[i].kind == CST_STORAGE_CHECK)
+			const cst_storage_op *op = &b->ops[i];
+			if (op->kind == CST_STORAGE_CHECK)
 				continue;
-			if (begin)
-				cst_readcache_write_begin(s->cache, b->ops[i].key);
+			if (committed && b->rc == CST_OK)
+				cst_readcache_write_end_stored(s->cache, op->key, op->value, op->len,
+				                               (uint64_t)rev, op->kind == CST_STORAGE_DELETE);
 			else
-				cst_readcache_write_end(s->cache, b->ops[i].key);
+				cst_readcache_write_end(s->cache, op->key);
 		}
 }
 
@@ -131,20 +153,20 @@ static void commit_group(sqlite_store *s, pending_batch *group)
 	char msg[256] = "";
 	pthread_mutex_lock(&s->lock);
 	s->wrote = 1;
-	cache_mark(s, group, 1);
+	cache_begin(s, group);
 	int rc = step_done(s, s->main.stmt[ST_BEGIN], "begin");
 	int64_t rev = 0;
 	if (rc == CST_OK)
 		rc = next_rev(s, &rev);
 	for (pending_batch *b = group; b && rc == CST_OK; b = b->next)
-		apply_one(s, b, rev);
+		rc = apply_one(s, b, rev);
 	if (rc == CST_OK)
 		rc = step_done(s, s->main.stmt[ST_COMMIT], "commit");
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "%s", cst_errmsg());
 		(void)step_done(s, s->main.stmt[ST_ROLLBACK], "rollback");
 	}
-	cache_mark(s, group, 0);
+	cache_end(s, group, rc == CST_OK, rev);
 	pthread_mutex_unlock(&s->lock);
 	if (rc == CST_OK && (rc = sync_wal(s)) < 0)
 		snprintf(msg, sizeof(msg), "%s", cst_errmsg());

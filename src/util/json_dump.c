@@ -8,7 +8,6 @@
  * realloc (CONVENTIONS), and the caller frees it as jansson's output. */
 #include "util/json.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,11 +103,21 @@ static void put_string(out *o, const char *s, size_t n)
 	o->len = (size_t)(cst_json_quote(o->p + o->len, s, n) - o->p);
 }
 
+/* Decimal, as "%lld" writes it (snprintf was 14 calls per stored
+ * metadata record, a third of the writer's time). */
 static void put_integer(out *o, json_int_t v)
 {
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, v);
-	put(o, buf, (size_t)n);
+	char buf[24], *w = buf + sizeof(buf);
+	/* Negate in unsigned arithmetic: the most negative value has no
+	 * positive counterpart. */
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	do {
+		*--w = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--w = '-';
+	put(o, w, (size_t)(buf + sizeof(buf) - w));
 }
 
 static void put_value(out *o, const json_t *v, int depth)

@@ -2,7 +2,8 @@
 
 Run by tests/compat/run.sh with VAULT_ADDR pointing at a fresh server
 started with --config (uninitialised). Covers: initialise + unseal, KV v2
-full cycle, tokens, policies with a denied read, health.
+full cycle, tokens, policies with a denied read, health, userpass and
+approle logins (new and legacy calls) with a denied read on their tokens.
 """
 import os
 import sys
@@ -180,6 +181,81 @@ check(all(line["seq"] == i + 1 for i, line in enumerate(lines)), "seq numbers")
 client.sys.disable_audit_device("file")
 check("file/" not in client.sys.list_enabled_audit_devices()["data"], "audit device disabled")
 shutil.rmtree(logdir)
+
+# -- userpass --------------------------------------------------------------
+client.sys.enable_auth_method(method_type="userpass")
+check("userpass/" in client.sys.list_auth_methods()["data"], "userpass listed")
+raises(exceptions.InvalidRequest, lambda: client.sys.enable_auth_method(method_type="userpass"),
+       "userpass enabled twice")
+client.sys.create_or_update_policy(
+    name="app-read", policy='path "secret/data/app/*" { capabilities = ["read"] }\n')
+client.auth.userpass.create_or_update_user(username="alice", password="pw-alice", policies=["app-read"])
+check(client.auth.userpass.read_user("alice")["data"]["token_policies"] == ["app-read"], "user read")
+check(client.auth.userpass.list_user()["data"]["keys"] == ["alice"], "user list")
+up = hvac.Client(url=addr)
+login = up.auth.userpass.login(username="alice", password="pw-alice")
+check(login["auth"]["policies"] == ["app-read", "default", "personal"], "login policies %r" % login["auth"]["policies"])
+check(login["auth"]["metadata"] == {"username": "alice"}, "login metadata")
+check(up.token == login["auth"]["client_token"] and up.is_authenticated(), "hvac keeps the login token")
+check(up.auth.token.lookup_self()["data"]["display_name"] == "userpass-alice", "display name")
+check(up.secrets.kv.v2.read_secret_version(path="app/db")["data"]["data"]["user"] == "svc", "userpass token reads")
+raises(exceptions.Forbidden, lambda: up.secrets.kv.v2.read_secret_version(path="other/thing"),
+       "userpass token denied elsewhere")
+raises(exceptions.InvalidRequest, lambda: hvac.Client(url=addr).auth.userpass.login("alice", "wrong"),
+       "wrong password is 400")
+legacy = hvac.Client(url=addr)
+legacy.auth_userpass("alice", "pw-alice")
+check(legacy.is_authenticated(), "legacy auth_userpass")
+client.auth.userpass.update_password_on_user(username="alice", password="pw-alice-2")
+raises(exceptions.InvalidRequest, lambda: hvac.Client(url=addr).auth.userpass.login("alice", "pw-alice"),
+       "old password refused")
+hvac.Client(url=addr).auth.userpass.login("alice", "pw-alice-2")
+client.auth.userpass.delete_user("alice")
+check(not up.is_authenticated(), "deleting the user revokes its tokens")
+
+# -- approle ---------------------------------------------------------------
+client.sys.enable_auth_method(method_type="approle")
+ar = client.auth.approle
+ar.create_or_update_approle(role_name="svc", token_policies=["app-read"], token_ttl="10m",
+                            secret_id_num_uses=2, secret_id_ttl="1h")
+role = ar.read_role("svc")["data"]
+check(role["token_policies"] == ["app-read"] and role["token_ttl"] == 600, "role read %r" % role)
+check(role["secret_id_num_uses"] == 2 and role["secret_id_ttl"] == 3600, "role secret_id limits")
+check(ar.list_roles()["data"]["keys"] == ["svc"], "role list")
+role_id = ar.read_role_id("svc")["data"]["role_id"]
+gen = ar.generate_secret_id("svc", metadata={"host": "web-1"}, cidr_list=["127.0.0.1/32"])
+secret_id = gen["data"]["secret_id"]
+check(gen["data"]["secret_id_num_uses"] == 2, "secret_id uses")
+look = ar.read_secret_id("svc", secret_id)["data"]
+check(look["metadata"] == {"host": "web-1"} and look["cidr_list"] == ["127.0.0.1/32"], "secret_id lookup")
+check(ar.list_secret_id_accessors("svc")["data"]["keys"] == [gen["data"]["secret_id_accessor"]], "accessors")
+check(ar.read_secret_id_accessor("svc", gen["data"]["secret_id_accessor"])["data"]["secret_id_num_uses"] == 2,
+      "accessor lookup")
+svc = hvac.Client(url=addr)
+auth = svc.auth.approle.login(role_id=role_id, secret_id=secret_id)["auth"]
+check(auth["policies"] == ["app-read", "default"] and 0 < auth["lease_duration"] <= 600, "approle login %r" % auth)
+check(auth["metadata"]["role_name"] == "svc" and auth["metadata"]["host"] == "web-1", "approle metadata")
+check(svc.secrets.kv.v2.read_secret_version(path="app/db")["data"]["data"]["user"] == "svc", "approle token reads")
+raises(exceptions.Forbidden, lambda: svc.secrets.kv.v2.read_secret_version(path="other/thing"),
+       "approle token denied elsewhere")
+legacy = hvac.Client(url=addr)
+legacy.auth_approle(role_id, secret_id)
+check(legacy.is_authenticated(), "legacy auth_approle (second and last use)")
+raises(exceptions.InvalidRequest, lambda: hvac.Client(url=addr).auth.approle.login(role_id, secret_id),
+       "a used-up secret_id is 400")
+other = ar.generate_secret_id("svc")["data"]
+ar.destroy_secret_id("svc", other["secret_id"])
+raises(exceptions.InvalidRequest, lambda: hvac.Client(url=addr).auth.approle.login(role_id, other["secret_id"]),
+       "a destroyed secret_id is 400")
+third = ar.generate_secret_id("svc")["data"]
+ar.destroy_secret_id_accessor("svc", third["secret_id_accessor"])
+raises(exceptions.InvalidRequest, lambda: hvac.Client(url=addr).auth.approle.login(role_id, third["secret_id"]),
+       "destroyed by accessor")
+ar.delete_role("svc")
+check(not svc.is_authenticated(), "deleting the role revokes its tokens")
+client.sys.disable_auth_method("approle")
+client.sys.disable_auth_method("userpass")
+check("userpass/" not in client.sys.list_auth_methods()["data"], "userpass disabled")
 
 # -- seal ------------------------------------------------------------------
 client.sys.seal()

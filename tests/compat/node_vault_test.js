@@ -4,7 +4,8 @@
  * server started with --config (uninitialised). Covers: initialise +
  * unseal, health for every status, KV v2 full cycle through the generic
  * read/write/update (PATCH)/list/delete calls, tokens, policies with a
- * denied read, seal.
+ * denied read, userpass and approle logins (userpassLogin, approleLogin)
+ * with a denied read on their tokens, seal.
  *
  * node-vault resolves with the parsed body on 200/204 and rejects with
  * ApiResponseError {response: {statusCode, body}} otherwise, except on
@@ -219,6 +220,54 @@ async function main() {
     await rejects(sc.tokenLookupSelf(), 403, 'revoke-self');
     await root.removePolicy({ name: 'app-read' });
     check(!(await root.policies()).policies.includes('app-read'), 'policy deleted');
+
+    // -- userpass and approle ---------------------------------------------------
+    await root.addPolicy({ name: 'app-read2', policy: 'path "secret/data/app/*" { capabilities = ["read"] }' });
+    await root.enableAuth({ mount_point: 'userpass', type: 'userpass', description: 'people' });
+    const auths = await root.auths();
+    check(auths['userpass/'].type === 'userpass' && auths.data['token/'].type === 'token',
+        'auths (top-level and data)');
+    await rejects(root.enableAuth({ mount_point: 'userpass', type: 'userpass' }), 400, 'enabled twice');
+    await root.write('auth/userpass/users/bob', { password: 'pw-bob', policies: 'app-read2' });
+    const up = client();
+    const ul = await up.userpassLogin({ username: 'bob', password: 'pw-bob' });
+    checkEq(ul.auth.policies, ['app-read2', 'default', 'personal'], 'userpass login policies');
+    checkEq(ul.auth.metadata, { username: 'bob' }, 'userpass metadata');
+    check(up.token === ul.auth.client_token, 'userpassLogin adopts the token (tokenSource)');
+    check((await up.read('secret/data/app/db')).data.data.user === 'svc', 'userpass token reads');
+    await rejects(up.read('secret/data/other/x'), 403, 'userpass token denied elsewhere');
+    body = await rejects(client().userpassLogin({ username: 'bob', password: 'nope' }), 400, 'wrong password');
+    checkEq(body.errors, ['invalid username or password'], 'wrong password message');
+    await root.write('users/data/bob/k', { data: { v: '1' } }); // root may; bob's own folder
+    check((await up.read('users/data/bob/k')).data.data.v === '1', 'personal folder');
+    await rejects(up.read('users/data/alice/k'), 403, 'another user\'s folder');
+
+    await root.enableAuth({ mount_point: 'approle', type: 'approle' });
+    await root.addApproleRole({ role_name: 'svc', policies: 'app-read2', secret_id_num_uses: 1, token_ttl: 600 });
+    const roleRead = await root.getApproleRole({ role_name: 'svc' });
+    checkEq(roleRead.data.token_policies, ['app-read2'], 'role read');
+    checkEq((await root.approleRoles()).data.keys, ['svc'], 'role list');
+    const roleId = (await root.getApproleRoleId({ role_name: 'svc' })).data.role_id;
+    const gen = await root.getApproleRoleSecret({ role_name: 'svc', metadata: '{"host":"web-2"}' });
+    const secretId = gen.data.secret_id;
+    const sl = await root.approleSecretLookup({ role_name: 'svc', secret_id: secretId });
+    check(sl.data.metadata.host === 'web-2' && sl.data.secret_id_num_uses === 1, 'secret_id lookup');
+    checkEq((await root.approleSecretAccessors({ role_name: 'svc' })).data.keys,
+        [gen.data.secret_id_accessor], 'secret_id accessors');
+    const svc = client();
+    const al = await svc.approleLogin({ role_id: roleId, secret_id: secretId });
+    checkEq(al.auth.policies, ['app-read2', 'default'], 'approle login policies');
+    check(al.auth.lease_duration > 0 && al.auth.lease_duration <= 600, 'approle token ttl');
+    check(svc.token === al.auth.client_token, 'approleLogin adopts the token');
+    check((await svc.read('secret/data/app/db')).data.data.user === 'svc', 'approle token reads');
+    await rejects(svc.write('secret/data/app/db', { data: { x: 'y' } }), 403, 'approle token may not write');
+    body = await rejects(client().approleLogin({ role_id: roleId, secret_id: secretId }), 400, 'used up');
+    checkEq(body.errors, ['invalid role or secret ID'], 'used-up message');
+    await root.deleteApproleRole({ role_name: 'svc' });
+    await rejects(svc.tokenLookupSelf(), 403, 'role deleted: its token revoked');
+    await root.disableAuth({ mount_point: 'approle' });
+    await root.disableAuth({ mount_point: 'userpass' });
+    await rejects(up.tokenLookupSelf(), 403, 'userpass disabled: its tokens revoked');
 
     // -- seal ----------------------------------------------------------------------
     await root.seal();

@@ -151,6 +151,91 @@ static void test_refused(void **state)
 	assert_int_equal(caps("g", 0, "gone", NULL), 0);
 }
 
+/* Capabilities of one policy for a token with an identity. */
+static unsigned caps_for(const char *path, int listing, const char *policy, const json_t *identity)
+{
+	json_t *names = json_pack("[s]", policy);
+	cst_acl *acl = NULL;
+	assert_int_equal(cst_acl_build(&acl, vault, names), CST_OK);
+	unsigned c = cst_acl_capabilities_for(acl, identity, path, listing);
+	cst_acl_free(acl);
+	json_decref(names);
+	return c;
+}
+
+static void test_templates(void **state)
+{
+	(void)state;
+	json_t *alice = json_pack("{s:s, s:s, s:s}", "entity_name", "alice", "entity_id", "id-1",
+	                          "mount_accessor", "auth_userpass_1234abcd");
+	json_t *bob = json_pack("{s:s, s:s, s:s}", "entity_name", "bob", "entity_id", "id-2",
+	                        "mount_accessor", "auth_userpass_1234abcd");
+	put("own", "path \"users/data/{{identity.entity.name}}/*\" { capabilities = [\"read\", \"create\"] }\n"
+	           "path \"ids/{{ identity.entity.id }}\" { capabilities = [\"read\"] }\n"
+	           "path \"alias/{{identity.entity.aliases.auth_userpass_1234abcd.name}}/+\" "
+	           "{ capabilities = [\"list\"] }\n"
+	           "path \"other/{{identity.entity.aliases.auth_approle_ffff0000.name}}\" "
+	           "{ capabilities = [\"read\"] }\n");
+	assert_int_equal(caps_for("users/data/alice/k", 0, "own", alice), CST_CAP_READ | CST_CAP_CREATE);
+	assert_int_equal(caps_for("users/data/bob/k", 0, "own", alice), 0);
+	assert_int_equal(caps_for("users/data/bob/k", 0, "own", bob), CST_CAP_READ | CST_CAP_CREATE);
+	assert_int_equal(caps_for("ids/id-1", 0, "own", alice), CST_CAP_READ);
+	assert_int_equal(caps_for("ids/id-2", 0, "own", alice), 0);
+	assert_int_equal(caps_for("alias/alice/x", 1, "own", alice), CST_CAP_LIST);
+	/* An alias of another mount does not resolve: that rule grants nothing. */
+	assert_int_equal(caps_for("other/alice", 0, "own", alice), 0);
+	/* No identity (a plain token): templated rules match nothing. */
+	assert_int_equal(caps_for("users/data/alice/k", 0, "own", NULL), 0);
+	assert_int_equal(caps("users/data/{{identity.entity.name}}/k", 0, "own", NULL), 0);
+	/* A name that is not one plain segment never resolves. */
+	static const char *const unsafe[] = {"a/b", "*", "+", "..", "", "x}}", "a b"};
+	for (size_t i = 0; i < sizeof(unsafe) / sizeof(unsafe[0]); i++) {
+		json_t *evil = json_pack("{s:s}", "entity_name", unsafe[i]);
+		char path[64];
+		snprintf(path, sizeof(path), "users/data/%s/k", unsafe[i]);
+		assert_int_equal(caps_for(path, 0, "own", evil), 0);
+		assert_int_equal(caps_for("users/data/x/k", 0, "own", evil), 0);
+		json_decref(evil);
+	}
+	/* Priority is judged on the substituted pattern, and equal substituted
+	 * patterns union, with deny winning. */
+	put("mix", "path \"users/data/alice/*\" { capabilities = [\"update\"] }\n"
+	           "path \"users/data/{{identity.entity.name}}/*\" { capabilities = [\"read\"] }\n"
+	           "path \"users/data/{{identity.entity.name}}/secret\" { capabilities = [\"deny\"] }\n"
+	           "path \"users/data/*\" { capabilities = [\"list\"] }\n");
+	assert_int_equal(caps_for("users/data/alice/k", 0, "mix", alice), CST_CAP_READ | CST_CAP_UPDATE);
+	assert_int_equal(caps_for("users/data/alice/secret", 0, "mix", alice), 0);
+	assert_int_equal(caps_for("users/data/bob/k", 0, "mix", alice), CST_CAP_LIST);
+	assert_int_equal(caps_for("users/data/bob/k", 0, "mix", bob), CST_CAP_READ);
+	char out[64];
+	assert_int_equal(cst_policy_expand(out, sizeof(out), "a/{{identity.entity.name}}/b", alice), 1);
+	assert_string_equal(out, "a/alice/b");
+	assert_int_equal(cst_policy_expand(out, 8, "a/{{identity.entity.name}}/b", alice), 0);
+	assert_int_equal(cst_policy_expand(out, sizeof(out), "a/{{identity.entity.nope}}", alice), 0);
+	json_decref(alice);
+	json_decref(bob);
+}
+
+static void test_bad_templates(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"path \"a/{{identity.entity.nope}}\" { capabilities = [\"read\"] }",
+		"path \"a/{{identity.entity.name\" { capabilities = [\"read\"] }",
+		"path \"a/identity.entity.name}}\" { capabilities = [\"read\"] }",
+		"path \"a/{{identity.entity.aliases.Bad-Acc.name}}\" { capabilities = [\"read\"] }",
+		"path \"a/{{identity.groups.names.x.id}}\" { capabilities = [\"read\"] }",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *rules = NULL;
+		assert_int_equal(cst_policy_compile(&rules, bad[i], strlen(bad[i])), CST_EINVAL);
+		assert_null(rules);
+		assert_int_equal(cst_policy_put(vault, "badtpl", bad[i]), CST_EINVAL);
+	}
+	json_t *rec = NULL;
+	assert_int_equal(cst_policy_get(&rec, vault, "badtpl"), CST_ENOTFOUND);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -174,6 +259,8 @@ int main(void)
 		cmocka_unit_test(test_legacy_json_and_root),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_bad_templates),
 	};
 	return cmocka_run_group_tests_name("policy", tests, setup, teardown);
 }

@@ -31,7 +31,7 @@ static char *create(const cst_caller *parent, const char *body_text, int expect)
 	json_t *body = json_loads(body_text, 0, NULL), *auth = NULL, *warnings = NULL;
 	assert_non_null(body);
 	cst_token_params p = {body, parent, parent == NULL || parent->root, parent == NULL,
-	                      "auth/token/create"};
+	                      "auth/token/create", NULL, NULL};
 	int rc = cst_token_create(&auth, &warnings, vault, &p);
 	if (rc != expect)
 		fail_msg("create %s: rc %d, want %d (%s)", body_text, rc, expect, cst_errmsg());

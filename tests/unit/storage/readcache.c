@@ -1,7 +1,8 @@
 /* readcache.c - the server's read cache (src/storage/readcache.c): hits
  * return copies, absent keys are remembered, a fill whose ticket went
  * stale (a write began or ended since the miss) is dropped, writes remove
- * the key's entry, and the entry and byte bounds hold. */
+ * the key's entry and a committed one leaves what it stored, and the
+ * entry and byte bounds hold. */
 #include "testutil.h"
 
 #include "storage/readcache.h"
@@ -99,6 +100,40 @@ static void test_write_removes_entry(void **state)
 	cst_readcache_free(c);
 }
 
+/* A committed write of a cached key leaves what it stored in the cache
+ * (not served while the write is under way); a miss taken before it
+ * still cannot fill over it; a key nobody read stays uncached. */
+static void test_write_through(void **state)
+{
+	(void)state;
+	cst_readcache *c = cst_readcache_new(1000, 1 << 20);
+	char buf[64];
+	int absent = 0;
+	uint64_t before = 0, t = 0;
+	assert_false(lookup(c, "k", buf, sizeof(buf), &absent, &t));
+	fill(c, "k", "old", t);
+	assert_false(lookup(c, "other", buf, sizeof(buf), &absent, &before));
+	cst_readcache_write_begin(c, "k");
+	assert_false(lookup(c, "k", buf, sizeof(buf), &absent, &t)); /* placeholder */
+	cst_readcache_write_end_stored(c, "k", (const unsigned char *)"new", 3, 9, 0);
+	assert_true(lookup(c, "k", buf, sizeof(buf), &absent, &t));
+	assert_string_equal(buf, "new");
+	/* A delete leaves the key known absent. */
+	cst_readcache_write_begin(c, "k");
+	cst_readcache_write_end_stored(c, "k", NULL, 0, 10, 1);
+	assert_true(lookup(c, "k", buf, sizeof(buf), &absent, &t));
+	assert_true(absent);
+	/* A failed write drops the entry. */
+	cst_readcache_write_begin(c, "k");
+	cst_readcache_write_end(c, "k");
+	assert_false(lookup(c, "k", buf, sizeof(buf), &absent, &t));
+	/* Never read: a write does not cache it. */
+	cst_readcache_write_begin(c, "fresh");
+	cst_readcache_write_end_stored(c, "fresh", (const unsigned char *)"x", 1, 11, 0);
+	assert_false(lookup(c, "fresh", buf, sizeof(buf), &absent, &t));
+	cst_readcache_free(c);
+}
+
 static void test_bounds(void **state)
 {
 	(void)state;
@@ -143,7 +178,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fill_then_hit),      cmocka_unit_test(test_absent_remembered),
 		cmocka_unit_test(test_stale_fill_dropped), cmocka_unit_test(test_write_removes_entry),
-		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_write_through),      cmocka_unit_test(test_bounds),
 	};
 	return cmocka_run_group_tests_name("read cache", tests, NULL, NULL);
 }
