@@ -61,7 +61,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+cpu_ticks() { awk '{print $14 " " $15}' "/proc/$1/stat"; } # user, system
 
 # start NAME: a dev server on its own sqlite vault; sets PORT_<NAME>, PID_<NAME>, TOKEN_<NAME>.
 start() {
@@ -95,11 +95,11 @@ run() {
 	local name=$1 srv=$2 dur=$3 port pid token load t0 t1
 	port=$(eval echo "\$PORT_$srv") pid=$(eval echo "\$PID_$srv") token=$(eval echo "\$TOKEN_$srv")
 	load=$(cut -d' ' -f1 /proc/loadavg)
-	t0=$(cpu_ticks "$pid")
+	read -r u0 s0 <<<"$(cpu_ticks "$pid")"
 	BENCH_TOKEN=$token wrk -t1 -c32 -d"$dur" --latency -s "$WORK/read.lua" \
 		"http://127.0.0.1:$port/v1/secret/data/bench/s1" >"$RESULTS/$name.txt" 2>&1
-	t1=$(cpu_ticks "$pid")
-	printf '%s\t%s\t%s\n' "$name" "$load" "$((t1 - t0))" >>"$RESULTS/runs.tsv"
+	read -r u1 s1 <<<"$(cpu_ticks "$pid")"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$load" "$((u1 + s1 - u0 - s0))" "$((u1 - u0))" "$((s1 - s0))" >>"$RESULTS/runs.tsv"
 	log "$name: $(awk '/^Requests\/sec/ {print $2}' "$RESULTS/$name.txt") req/s, p99" \
 		"$(awk '$1 == "99%" {print $2}' "$RESULTS/$name.txt") $(grep -h 'Non-2xx' "$RESULTS/$name.txt" || true)"
 }
@@ -160,8 +160,8 @@ res, rounds, size, lines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(
 hz = os.sysconf("SC_CLK_TCK")
 runs = {}
 for line in open(os.path.join(res, "runs.tsv")):
-    name, load, ticks = line.split("\t")
-    runs[name] = (float(load), int(ticks))
+    name, load, ticks, user, system = line.split("\t")
+    runs[name] = (float(load), int(ticks), int(user), int(system))
 def wrk(name):
     t = open(os.path.join(res, name + ".txt")).read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
@@ -178,16 +178,18 @@ def fmt(vals, digits, unit=""):
     return s, med
 meds = {}
 print(f"Medians of {rounds} alternating rounds of `wrk -t1 -c32 -d10s --latency` (after a warm-up each).\n")
-print("| server | req/s | p99 | server CPU per request | non-2xx | load avg (1 min) |")
-print("| --- | --- | --- | --- | --- | --- |")
+print("| server | req/s | p99 | server CPU per request | of which user / system | non-2xx | load avg (1 min) |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
 for key, label in [("off", "audit off"), ("on", "audit on: file device, same disk")]:
     s = [wrk(f"{key}-{r}") for r in range(1, rounds + 1)]
     rps, rm = fmt([x[0] for x in s], 0)
     p99, pm = fmt([x[1] for x in s], 2, " ms")
     cpu, cm = fmt([runs[f"{key}-{r}"][1] / hz * 1e6 / s[r - 1][2] for r in range(1, rounds + 1)], 1, " us")
     loads = [runs[f"{key}-{r}"][0] for r in range(1, rounds + 1)]
+    us = st.median([runs[f"{key}-{r}"][2] / hz * 1e6 / s[r - 1][2] for r in range(1, rounds + 1)])
+    ss = st.median([runs[f"{key}-{r}"][3] / hz * 1e6 / s[r - 1][2] for r in range(1, rounds + 1)])
     meds[key] = (rm, pm, cm)
-    print(f"| {label} | {rps} | {p99} | {cpu} | {sum(x[3] for x in s)} | {min(loads):.2f}-{max(loads):.2f} |")
+    print(f"| {label} | {rps} | {p99} | {cpu} | {us:.1f} / {ss:.1f} us | {sum(x[3] for x in s)} | {min(loads):.2f}-{max(loads):.2f} |")
 print(f"\nAudit on / off: req/s {meds['on'][0] / meds['off'][0]:.2f} (target >= 0.80), "
       f"p99 {meds['on'][1] / meds['off'][1]:.2f}, CPU per request {meds['on'][2] / meds['off'][2]:.2f}.")
 rows = [l.split("\t") for l in open(os.path.join(res, "verify.tsv"))]
