@@ -144,6 +144,52 @@ static char *value(parser *p)
 
 static node *parse_or(parser *p);
 
+/* glibc's regcomp builds automata whose size multiplies with stacked
+ * repetitions ("s+++++..." took gigabytes in the fuzzer): refuse a
+ * repetition right after another or after a group, large {n,m} bounds, and
+ * long patterns. Filters come from admins, but a server must not fall over
+ * on one. */
+static int tame_regex(const char *re)
+{
+	size_t len = strlen(re);
+	if (len > 256)
+		return 0;
+	char prev = 0; /* the last unescaped character, 0 after an escape */
+	for (size_t i = 0; i < len; i++) {
+		char c = re[i];
+		if (c == '\\') {
+			if (i + 1 < len && re[i + 1] >= '0' && re[i + 1] <= '9')
+				return 0; /* back-references make matching exponential */
+			i++;
+			prev = 0;
+			continue;
+		}
+		if (c == '[') { /* a bracket expression: its characters are literals */
+			size_t j = i + 1;
+			if (j < len && re[j] == '^')
+				j++;
+			if (j < len && re[j] == ']')
+				j++;
+			while (j < len && re[j] != ']')
+				j++;
+			i = j;
+			prev = ']';
+			continue;
+		}
+		int rep = c == '*' || c == '+' || c == '?' || c == '{';
+		if (rep && (prev == '*' || prev == '+' || prev == '?' || prev == '}' || prev == ')'))
+			return 0;
+		if (c == '{') {
+			unsigned long n = 0;
+			for (size_t j = i + 1; j < len && re[j] != '}'; j++)
+				if (re[j] >= '0' && re[j] <= '9' && (n = n * 10 + (unsigned long)(re[j] - '0')) > 50)
+					return 0;
+		}
+		prev = c;
+	}
+	return 1;
+}
+
 static node *parse_cond(parser *p)
 {
 	static const char *const fields[] = {"path", "operation", "mount_type", "mount_point",
@@ -182,6 +228,12 @@ static node *parse_cond(parser *p)
 		return NULL;
 	}
 	if (kind == N_MATCH || kind == N_NOMATCH) {
+		if (!tame_regex(n->value)) {
+			node_free(n);
+			cst_fail(CST_EINVAL, "filter: regular expression too long or with stacked repetitions "
+			                     "(a++, (a*)*, a{1,999})");
+			return NULL;
+		}
 		if (regcomp(&n->re, n->value, REG_EXTENDED | REG_NOSUB) != 0) {
 			node_free(n);
 			cst_fail(CST_EINVAL, "filter: bad regular expression");
