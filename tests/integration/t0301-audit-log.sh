@@ -39,6 +39,14 @@ expect_eq "$OUT" "$SECRET" "value read back"
 expect_status 3 custos get app/none
 if [ "$REMOTE" = 1 ]; then
 	CUSTOS_TOKEN=$NARROW expect_status 4 custos get app/db
+	# a denied write changes nothing and is in the log with its error
+	CUSTOS_TOKEN=$NARROW expect_status 4 custos put app/db api_key=- <<<"sk-denied-write-value"
+	expect_status 0 custos get app/db -f api_key
+	expect_eq "$OUT" "$SECRET" "value after a denied write"
+	T_CHECKS=$((T_CHECKS + 1))
+	grep -q '"operation":"update".*"path":"secret/data/app/db".*"error":"permission denied"' "$LOG" ||
+		fail "the denied write is not in the audit log"
+	expect_status 1 grep -qF "sk-denied-write-value" "$LOG"
 	# one request id in the response, the request entry and the response entry
 	BODY=$(curl -s -H "X-Vault-Token: $CHILD" "$CUSTOS_ADDR/v1/secret/data/app/db")
 	RID=$(printf '%s' "$BODY" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["request_id"])')
