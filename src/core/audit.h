@@ -43,6 +43,11 @@ typedef struct cst_audit_device cst_audit_device;
 typedef struct cst_audit_memo {
 	const void *salt; /* whose HMACs these are; NULL: none yet */
 	char token[12 + 64 + 1], accessor[12 + 64 + 1];
+	/* The request entry's "auth" and "request" text, which the response
+	 * entry repeats (Vault's layout): written once. Owned (free). */
+	char *section;
+	size_t section_len;
+	const void *section_salt;
 } cst_audit_memo;
 
 /* What one request looks like to its audit entries. */

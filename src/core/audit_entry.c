@@ -461,8 +461,15 @@ int cst_audit_format_request(cst_abuf *b, const cst_audit_format *f, const cst_a
                              const char *error)
 {
 	put_head(b, ev, "request");
+	size_t from = b->len;
 	put_auth(b, f, ev);
 	put_request(b, f, ev);
+	cst_audit_memo *m = ev->memo;
+	if (m != NULL && m->section == NULL && !b->failed && (m->section = malloc(b->len - from)) != NULL) {
+		memcpy(m->section, b->p + from, b->len - from);
+		m->section_len = b->len - from;
+		m->section_salt = f->salt;
+	}
 	put_error(b, error);
 	return finish(b);
 }
@@ -491,8 +498,13 @@ int cst_audit_format_response(cst_abuf *b, const cst_audit_format *f, const cst_
                               const cst_response *resp, const char *error)
 {
 	put_head(b, ev, "response");
-	put_auth(b, f, ev);
-	put_request(b, f, ev);
+	const cst_audit_memo *m = ev->memo;
+	if (m != NULL && m->section != NULL && m->section_salt == f->salt) {
+		cst_abuf_put(b, m->section, m->section_len);
+	} else {
+		put_auth(b, f, ev);
+		put_request(b, f, ev);
+	}
 	PUT(b, ",\"response\":{");
 	int first = 1;
 	if (ev->mount_type && *ev->mount_type) {

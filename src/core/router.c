@@ -242,7 +242,7 @@ static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
 	char id[CST_UUID_LEN + 1], msg[512];
 	if (routed->request_id == NULL)
 		cst_rand_uuid(id);
-	cst_audit_memo memo = {NULL, "", ""};
+	cst_audit_memo memo = {NULL, "", "", NULL, 0, NULL};
 	cst_audit_event ev = {routed, routed->request_id ? routed->request_id : id, routed->op,
 	                      m ? m->type : "", m ? m->path : "", caller, cst_now_ns(), &memo};
 	/* The entries' own failures must not replace the request's message. */
@@ -263,6 +263,7 @@ static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
 			cst_fail(rc, "%s", msg);
 		}
 	}
+	free(memo.section);
 	cst_audit_put(audit);
 	return rc;
 }

@@ -55,7 +55,7 @@ static void test_request_entry(void **state)
 	cst_caller caller = {{0}, tok, 0};
 	cst_request req = {.op = CST_OP_UPDATE, .flags = CST_REQ_REMOTE, .path = "secret/data/x\xff",
 	                   .data = data, .token = "cst.TOKENVALUE", .client_addr = "10.0.0.7"};
-	cst_audit_memo memo = {NULL, "", ""};
+	cst_audit_memo memo = {NULL, "", "", NULL, 0, NULL};
 	cst_audit_event ev = {&req, "id-1", CST_OP_CREATE, "kv", "secret/", &caller, 1700000000123456789LL, &memo};
 	cst_audit_format f = {salt, 1, "uid 0"};
 	cst_abuf b;
@@ -89,6 +89,23 @@ static void test_request_entry(void **state)
 	assert_string_equal(json_string_value(json_object_get(d, "t")), "2024-01-02T03:04:05.5Z");
 	assert_null(json_object_get(doc, "error"));
 	json_decref(doc);
+	/* the response entry reuses the request's auth and request text: the
+	 * same bytes as written afresh */
+	assert_non_null(memo.section);
+	cst_response resp = {0};
+	resp.data = json_loads("{\"k\":\"v\"}", 0, NULL);
+	cst_abuf with, without;
+	cst_abuf_init(&with);
+	cst_abuf_init(&without);
+	assert_int_equal(cst_audit_format_response(&with, &f, &ev, &resp, NULL), CST_OK);
+	ev.memo = NULL;
+	assert_int_equal(cst_audit_format_response(&without, &f, &ev, &resp, NULL), CST_OK);
+	ev.memo = &memo;
+	assert_int_equal(with.len, without.len);
+	assert_memory_equal(with.p, without.p, with.len);
+	cst_abuf_release(&with);
+	cst_abuf_release(&without);
+	cst_response_release(&resp);
 
 	/* hmac_accessor=false, an error, a refused token (no caller) */
 	f.hmac_accessor = 0;
@@ -107,6 +124,7 @@ static void test_request_entry(void **state)
 	assert_int_equal(json_object_size(json_object_get(doc, "auth")), 1);
 	json_decref(doc);
 	cst_abuf_release(&b);
+	free(memo.section);
 	json_decref(data);
 	json_decref(tok);
 	cst_mac_key_free(salt);
