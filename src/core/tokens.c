@@ -92,17 +92,23 @@ static int random_string(char *out, size_t chars)
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char r[64];
-	if (chars > sizeof(r))
+	unsigned char r[96];
+	if (chars > 64)
 		return cst_fail(CST_EINVAL, "random string too long");
-	int rc = cst_rand_bytes(r, chars);
-	/* 62 does not divide 256: the bias (under 2^-2 per character on the top
-	 * values) is removed by rejection. */
-	for (size_t i = 0; rc == CST_OK && i < chars; i++) {
-		while (r[i] >= 248)
-			if ((rc = cst_rand_bytes(&r[i], 1)) < 0)
+	/* 62 does not divide 256: bytes of 248 and up are rejected (1 in 32),
+	 * so draw a margin at once instead of one call per rejected byte. */
+	size_t have = 0, used = 0;
+	int rc = CST_OK;
+	for (size_t i = 0; rc == CST_OK && i < chars;) {
+		if (used == have) {
+			if ((rc = cst_rand_bytes(r, sizeof(r))) < 0)
 				break;
-		out[i] = alphabet[r[i] % 62];
+			have = sizeof(r);
+			used = 0;
+		}
+		unsigned char b = r[used++];
+		if (b < 248)
+			out[i++] = alphabet[b % 62];
 	}
 	out[chars] = '\0';
 	cst_wipe(r, sizeof(r));

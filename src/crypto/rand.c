@@ -3,6 +3,8 @@
 
 #include <limits.h>
 #include <openssl/rand.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 
@@ -10,5 +12,34 @@ int cst_rand_bytes(void *buf, size_t n)
 {
 	if (n > INT_MAX || RAND_bytes(buf, (int)n) != 1)
 		return cst_fail(CST_ERROR, "random source failed");
+	return CST_OK;
+}
+
+#define POOL 1024
+
+static _Thread_local unsigned char pool[POOL];
+static _Thread_local size_t pool_left;
+static _Thread_local pid_t pool_pid;
+
+int cst_rand_public(void *buf, size_t n)
+{
+	if (n > 64)
+		return cst_fail(CST_EINVAL, "public random draw too large");
+	pid_t pid = getpid();
+	if (pool_pid != pid) { /* first use in this thread, or a forked child */
+		pool_left = 0;
+		pool_pid = pid;
+	}
+	if (pool_left < n) {
+		if (RAND_bytes(pool, POOL) != 1) {
+			pool_left = 0;
+			return cst_fail(CST_ERROR, "random source failed");
+		}
+		pool_left = POOL;
+	}
+	/* Taken from the end; each byte goes out once and is cleared. */
+	pool_left -= n;
+	memcpy(buf, pool + pool_left, n);
+	memset(pool + pool_left, 0, n);
 	return CST_OK;
 }
