@@ -32,6 +32,8 @@ LIB_OBJS := \
 	src/util/file.o \
 	src/util/json.o \
 	src/util/hcl.o \
+	src/util/utf8.o \
+	src/util/dotenv.o \
 	src/util/cidr.o \
 	src/crypto/aead.o \
 	src/crypto/kdf.o \
