@@ -34,6 +34,8 @@ LIB_OBJS := \
 	src/util/hcl.o \
 	src/util/utf8.o \
 	src/util/dotenv.o \
+	src/util/mask.o \
+	src/util/template.o \
 	src/util/cidr.o \
 	src/crypto/aead.o \
 	src/crypto/kdf.o \
@@ -57,6 +59,8 @@ LIB_OBJS := \
 	src/engines/kv.o \
 	src/engines/kv_meta.o \
 	src/engines/types.o \
+	src/engines/type_env.o \
+	src/engines/type_header.o \
 	src/engines/sys.o \
 	src/engines/token.o \
 	src/engines/registry.o
