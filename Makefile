@@ -83,6 +83,14 @@ CLI_OBJS := \
 	cli/cmd_server.o \
 	cli/cmd_auth.o \
 	cli/cmd_admin.o \
+	cli/cmd_run.o \
+	cli/cmd_inject.o \
+	cli/cmd_header.o \
+	cli/cmd_import.o \
+	cli/cmd_import_env.o \
+	cli/cmd_import_dotenv.o \
+	cli/cmd_export.o \
+	cli/envset.o \
 	cli/remote.o
 
 SERVER_OBJS := \

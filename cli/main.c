@@ -40,6 +40,11 @@ static const command commands[] = {
 	{"token", cmd_token, "create, look up, renew and revoke tokens"},
 	{"policy", cmd_policy, "write, read, list and delete ACL policies"},
 	{"operator", cmd_operator, "initialise, unseal and seal a server"},
+	{"run", cmd_run, "run a command with credentials in its environment"},
+	{"inject", cmd_inject, "fill custos:// references in a template into a file (0600)"},
+	{"header", cmd_header, "print a credential's HTTP auth header (curl -H @<(...))"},
+	{"import", cmd_import, "store credentials from the environment or a .env file"},
+	{"export", cmd_export, "write credentials as dotenv, JSON, shell or Kubernetes Secrets"},
 };
 
 static void usage(FILE *f)
@@ -95,8 +100,8 @@ int main(int argc, char **argv)
 {
 	cst_mem_no_core_dumps();
 	cst_mem_init_json();
-	umask(077);
 	cli_ctx ctx = {0};
+	ctx.start_umask = umask(077);
 	int status = take_globals(&ctx, &argc, argv);
 	if (status != 0)
 		return status;

@@ -84,7 +84,7 @@ static void round_trip(json_t *values)
 		json_object_set(want, k, v);
 	}
 	json_t *again = NULL;
-	cst_dotenv_opts raw = {CST_DOTENV_NO_EXPAND, NULL, NULL, NULL};
+	cst_dotenv_opts raw = {CST_DOTENV_NO_EXPAND, NULL, NULL, NULL, NULL};
 	if (cst_dotenv_values(&again, b.ptr ? b.ptr : "", b.len, &raw) != CST_OK)
 		fail("what was written back does not parse");
 	if (!json_equal(again, want))
@@ -97,7 +97,7 @@ static void round_trip(json_t *values)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_t *values = NULL;
-	cst_dotenv_opts opts = {0, lookup, NULL, NULL};
+	cst_dotenv_opts opts = {0, lookup, NULL, NULL, NULL};
 	cst_error_clear();
 	int rc = cst_dotenv_values(&values, (const char *)data, size, &opts);
 	if (rc != CST_OK) {
@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(void)cst_dotenv_expands(json_string_value(v), json_string_length(v));
 		json_decref(values);
 	}
-	cst_dotenv_opts raw = {CST_DOTENV_NO_EXPAND, NULL, NULL, NULL};
+	cst_dotenv_opts raw = {CST_DOTENV_NO_EXPAND, NULL, NULL, NULL, NULL};
 	rc = cst_dotenv_values(&values, (const char *)data, size, &raw);
 	if (rc != CST_OK) {
 		check_refusal(rc);

@@ -412,8 +412,12 @@ static int add_value(const cst_dotenv_binding *b, void *payload)
 		return cst_fail(CST_ENOMEM, "out of memory");
 	int rc = CST_OK;
 	json_t *v = NULL;
-	if (b->value == NULL) {
+	if (c->opts && c->opts->check && (rc = c->opts->check(key, c->opts->payload)) != CST_OK) {
+		rc = cst_fail_prefix(rc, "line %u", b->line);
+	} else if (b->value == NULL) {
 		v = json_null();
+		if (c->opts && c->opts->note)
+			c->opts->note(b->line, key, CST_DOTENV_NO_VALUE, c->opts->payload);
 	} else if (memchr(b->value, '\0', b->value_len) != NULL) {
 		rc = cst_fail(CST_EINVAL, "line %u: the value of %s holds a NUL byte", b->line,
 		              shown(key));

@@ -51,14 +51,18 @@ int cst_dotenv_parse(const char *text, size_t len, cst_dotenv_fn fn, void *paylo
 #define CST_DOTENV_NO_EXPAND 0x1u /* keep ${...} as written */
 
 /* What cst_dotenv_values tells about an expansion (names only). */
-enum { CST_DOTENV_FROM_ENV = 1, CST_DOTENV_UNSET = 2 };
+enum { CST_DOTENV_FROM_ENV = 1, CST_DOTENV_UNSET = 2, CST_DOTENV_NO_VALUE = 3 };
 
 typedef struct cst_dotenv_opts {
 	unsigned flags; /* CST_DOTENV_* */
 	/* Looks a name up in the environment; NULL: nothing is. */
 	const char *(*lookup)(const char *name, void *payload);
-	/* Told when line's ${var} came from the environment or from nothing. */
+	/* Told when line's ${var} came from the environment or from nothing,
+	 * and of a name without '=' (var is then that name). */
 	void (*note)(unsigned line, const char *var, int kind, void *payload);
+	/* Checks each name (NULL: any); a refusal stops with "line N: " and
+	 * the check's message. */
+	int (*check)(const char *name, void *payload);
 	void *payload;
 } cst_dotenv_opts;
 

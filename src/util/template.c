@@ -92,7 +92,7 @@ int cst_template_scan(const char *text, size_t len, cst_tpl_fn fn, void *payload
 			return cst_fail(CST_EINVAL, "line %u: a " CST_REF_SCHEME " reference is not closed "
 			                            "by }}", at);
 		if (cst_ref_parse(&ref, text + j, r - j) != CST_OK)
-			return cst_fail(CST_EINVAL, "line %u: %s", at, cst_errmsg());
+			return cst_fail_prefix(CST_EINVAL, "line %u", at);
 		if (o > lit) {
 			cst_tpl_piece piece = {text + lit, o - lit, NULL, lit_line};
 			if ((rc = fn(&piece, payload)) != CST_OK)
