@@ -117,13 +117,12 @@ oom:
 	return NULL;
 }
 
-/* What a program custos execs should find: the umask, core-dump limit and
- * signal dispositions custos was started with. */
+/* What a program custos execs should find: the umask and core-dump limit
+ * custos was started with (run_masked restores the signals it changed). */
 static void restore_process(const cli_ctx *ctx)
 {
 	umask(ctx->start_umask);
 	cst_mem_core_dumps_restore();
-	signal(SIGPIPE, SIG_DFL);
 }
 
 static int exec_failed(const char *cmd, int err)
@@ -291,7 +290,10 @@ static int run_masked(const cli_ctx *ctx, char **argv, char **envp, const cli_en
 		goto done;
 	}
 	wake_w = wake[1];
-	signal(SIGPIPE, SIG_IGN);
+	struct sigaction ign, pipe_given;
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &pipe_given);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_signal;
@@ -302,14 +304,18 @@ static int run_masked(const cli_ctx *ctx, char **argv, char **envp, const cli_en
 		sigaddset(&all, forwarded[i]);
 	sigaddset(&all, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &all, &old);
+	/* The child gets the dispositions custos was given (a signal ignored
+	 * by whoever started custos stays ignored), as an exec would. */
+	struct sigaction given[N_FORWARDED + 1];
 	for (size_t i = 0; i < N_FORWARDED; i++)
-		sigaction(forwarded[i], &sa, NULL);
-	sigaction(SIGCHLD, &sa, NULL);
+		sigaction(forwarded[i], &sa, &given[i]);
+	sigaction(SIGCHLD, &sa, &given[N_FORWARDED]);
 	pid_t pid = fork();
 	if (pid == 0) {
 		for (size_t i = 0; i < N_FORWARDED; i++)
-			signal(forwarded[i], SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
+			sigaction(forwarded[i], &given[i], NULL);
+		sigaction(SIGCHLD, &given[N_FORWARDED], NULL);
+		sigaction(SIGPIPE, &pipe_given, NULL);
 		restore_process(ctx);
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		dup2(out_p[1], STDOUT_FILENO);
