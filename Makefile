@@ -110,10 +110,11 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 EXAMPLES := $(BUILD)/examples/read_secret
-BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault $(BUILD)/bench/get_phases
+BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault $(BUILD)/bench/get_phases \
+             $(BUILD)/bench/gen_output $(BUILD)/bench/mask_speed
 SOAK_BIN := $(BUILD)/tests/soak/soak
 
-.PHONY: all test unit integration integration-remote compat fuzz-replay header-test asan bench fuzz install run clean deps soak
+.PHONY: all test unit integration integration-remote compat fuzz-replay header-test asan bench bench-workflow fuzz install run clean deps soak
 
 all: $(BIN) $(SERVER) $(EXAMPLES)
 
@@ -219,6 +220,10 @@ soak: $(SERVER) $(SOAK_BIN)
 
 bench: $(BIN) $(BENCH_BIN)
 	bench/run.sh
+
+# custos run overhead (local and remote), --mask throughput, dotenv import.
+bench-workflow: $(BIN) $(SERVER) $(BENCH_BIN)
+	bench/workflow.sh
 
 deps:
 	scripts/install-deps.sh

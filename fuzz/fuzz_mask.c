@@ -1,5 +1,6 @@
 /* fuzz_mask.c - the streaming masker against a plain reference. The input
- * is: one byte k (1 + k % 8 values), then each value as a length byte
+ * is: one byte k (1 + k % 24 values; nine or more with one 4-byte prefix
+ * take the second index), then each value as a length byte
  * (% 24) and its bytes, then one byte seeding the split points, then the
  * stream. The stream is masked twice, whole and fed in pieces of 1 to 17
  * bytes; both must equal the reference (leftmost-longest, non-overlapping,
@@ -16,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAXV 8
+#define MAXV 24
 
 static void fail(const char *what)
 {

@@ -18,10 +18,25 @@ typedef struct pattern {
 	size_t len;
 } pattern;
 
+typedef struct range {
+	uint32_t key;    /* 4 bytes of the text at some offset */
+	uint32_t lo, hi; /* patterns[lo..hi) have them there; hi == 0: an empty slot */
+} range;
+
+/* The patterns that start with one 4-byte prefix. When there are many
+ * (1,000 OpenAI keys all start "sk-proj-") they are indexed again by the
+ * 4 bytes after the prefix they all share, so a near miss costs a memcmp
+ * and a probe, not a binary search. */
 typedef struct slot {
-	uint32_t key; /* the 4-byte prefix */
-	uint32_t lo, hi; /* patterns[lo..hi) start with it; hi == 0: empty slot */
+	range r;
+	uint32_t common;   /* bytes every pattern of r shares (>= 4) */
+	range *sub;        /* NULL, or open addressing over sub_mask + 1 slots */
+	uint32_t sub_mask;
+	uint32_t *shorts;  /* patterns of r too short for the second key */
+	uint32_t n_shorts;
 } slot;
+
+#define SUB_MIN 9 /* patterns in a slot before it gets a second index */
 
 struct cst_masker {
 	pattern *pats;        /* sorted by bytes, shorter first on a tie; no duplicates */
@@ -43,6 +58,13 @@ static uint32_t load32(const unsigned char *p)
 	uint32_t w;
 	memcpy(&w, p, 4);
 	return w;
+}
+
+/* The 8-byte fast path reads 4-byte windows as a little-endian load does. */
+static int little_endian(void)
+{
+	const uint16_t one = 1;
+	return *(const unsigned char *)&one == 1;
 }
 
 static uint32_t filter_hash(uint32_t w)
@@ -81,9 +103,66 @@ void cst_masker_free(cst_masker *m)
 	free_wiped(m->work, m->work_cap);
 	free_wiped(m->out, m->out_cap);
 	free(m->pats);
+	for (size_t i = 0; m->table && i <= m->table_mask; i++) {
+		free(m->table[i].sub);
+		free(m->table[i].shorts);
+	}
 	free(m->table);
 	cst_wipe(m, sizeof(*m));
 	free(m);
+}
+
+static size_t common_prefix(const pattern *a, const pattern *b)
+{
+	size_t n = 0;
+	while (n < a->len && n < b->len && a->p[n] == b->p[n])
+		n++;
+	return n;
+}
+
+/* Finds key in an open-addressing table of ranges; NULL if absent. */
+static const range *find_range(const range *t, size_t stride, size_t mask, uint32_t key)
+{
+	for (size_t k = slot_of(key, mask);; k = (k + 1) & mask) {
+		const range *r = (const range *)((const char *)t + k * stride);
+		if (r->hi == 0 || r->key == key)
+			return r->hi ? r : NULL;
+	}
+}
+
+static range *free_slot(range *t, size_t stride, size_t mask, uint32_t key)
+{
+	size_t k = slot_of(key, mask);
+	while (((range *)((char *)t + k * stride))->hi != 0)
+		k = (k + 1) & mask;
+	return (range *)((char *)t + k * stride);
+}
+
+/* The second index of a slot with many patterns. */
+static int build_sub(cst_masker *m, slot *sl)
+{
+	size_t lo = sl->r.lo, hi = sl->r.hi, c = sl->common, size = 16;
+	while (size < (hi - lo) * 2)
+		size *= 2;
+	sl->sub = calloc(size, sizeof(range));
+	sl->shorts = malloc((hi - lo) * sizeof(uint32_t));
+	if (sl->sub == NULL || sl->shorts == NULL)
+		return cst_fail(CST_ENOMEM, "out of memory");
+	sl->sub_mask = (uint32_t)(size - 1);
+	for (size_t i = lo; i < hi;) {
+		if (m->pats[i].len < c + 4) {
+			sl->shorts[sl->n_shorts++] = (uint32_t)i++;
+			continue;
+		}
+		/* Equal second keys are contiguous: they share c + 4 bytes. */
+		uint32_t key = load32(m->pats[i].p + c);
+		size_t j = i + 1;
+		while (j < hi && m->pats[j].len >= c + 4 && load32(m->pats[j].p + c) == key)
+			j++;
+		*free_slot(sl->sub, sizeof(range), sl->sub_mask, key) = (range){key, (uint32_t)i, (uint32_t)j};
+		i = j;
+	}
+	return CST_OK;
 }
 
 static int build_index(cst_masker *m)
@@ -100,10 +179,12 @@ static int build_index(cst_masker *m)
 		size_t j = i + 1;
 		while (j < m->n && load32(m->pats[j].p) == key)
 			j++;
-		size_t s = slot_of(key, m->table_mask);
-		while (m->table[s].hi != 0)
-			s = (s + 1) & m->table_mask;
-		m->table[s] = (slot){key, (uint32_t)i, (uint32_t)j};
+		slot *sl = (slot *)free_slot(&m->table[0].r, sizeof(slot), m->table_mask, key);
+		sl->r = (range){key, (uint32_t)i, (uint32_t)j};
+		/* Sorted: what the first and last share, all share. */
+		sl->common = (uint32_t)common_prefix(&m->pats[i], &m->pats[j - 1]);
+		if (j - i >= SUB_MIN && build_sub(m, sl) < 0)
+			return CST_ENOMEM;
 		uint32_t h = filter_hash(key);
 		m->filter[h >> 3] |= (uint8_t)(1u << (h & 7));
 		i = j;
@@ -194,20 +275,27 @@ static size_t upper(const cst_masker *m, size_t lo, size_t hi, const unsigned ch
 	return lo;
 }
 
-/* 1 if some pattern of [lo, hi) is longer than a and starts with t[0..a). */
-static int is_partial(const cst_masker *m, size_t lo, size_t hi, const unsigned char *t, size_t a)
+/* 1 if pattern u (of [.., hi)) is longer than a and starts with t[0..a):
+ * the first pattern above t is the one to look at (those that start with
+ * t follow t directly in sorted order). */
+static int partial_at(const cst_masker *m, size_t u, size_t hi, const unsigned char *t, size_t a)
 {
-	size_t u = upper(m, lo, hi, t, a);
 	return u < hi && m->pats[u].len > a && memcmp(m->pats[u].p, t, a) == 0;
 }
 
+static int is_partial(const cst_masker *m, size_t lo, size_t hi, const unsigned char *t, size_t a)
+{
+	return partial_at(m, upper(m, lo, hi, t, a), hi, t, a);
+}
+
 /* The length of the longest pattern of [lo, hi) that t[0..a) starts with,
- * or 0. The last pattern not above t is that one unless it strays from t;
- * then the answer is no longer than where it strayed, so search again. */
-static size_t longest(const cst_masker *m, size_t lo, size_t hi, const unsigned char *t, size_t a)
+ * or 0; u is upper(lo, hi, t, a). The last pattern not above t is that one
+ * unless it strays from t; then the answer is no longer than where it
+ * strayed, so search again. */
+static size_t longest(const cst_masker *m, size_t lo, size_t hi, const unsigned char *t, size_t a,
+                      size_t u)
 {
 	while (a > 0) {
-		size_t u = upper(m, lo, hi, t, a);
 		if (u == lo)
 			return 0;
 		const pattern *p = &m->pats[u - 1];
@@ -217,8 +305,37 @@ static size_t longest(const cst_masker *m, size_t lo, size_t hi, const unsigned 
 		if (l == p->len)
 			return l;
 		a = l;
+		u = upper(m, lo, hi, t, a);
 	}
 	return 0;
+}
+
+/* What starts at t (a bytes available) among the patterns of sl: the
+ * length of the longest match, 0 for none, -1 when a longer pattern may
+ * still match (more text is needed; never when final). */
+static long match_at(const cst_masker *m, const slot *sl, const unsigned char *t, size_t a, int final)
+{
+	size_t lo = sl->r.lo, hi = sl->r.hi, best = 0;
+	if (sl->sub != NULL && a >= (size_t)sl->common + 4) {
+		/* All share common bytes: text that differs there matches none. */
+		if (memcmp(t + 4, m->pats[lo].p + 4, sl->common - 4) != 0)
+			return 0;
+		for (uint32_t k = 0; k < sl->n_shorts; k++) {
+			const pattern *p = &m->pats[sl->shorts[k]];
+			if (p->len <= a && p->len > best && memcmp(p->p, t, p->len) == 0)
+				best = p->len;
+		}
+		const range *r = find_range(sl->sub, sizeof(range), sl->sub_mask, load32(t + sl->common));
+		if (r == NULL)
+			return (long)best;
+		lo = r->lo;
+		hi = r->hi;
+	}
+	size_t u = upper(m, lo, hi, t, a);
+	if (!final && partial_at(m, u, hi, t, a))
+		return -1;
+	size_t l = longest(m, lo, hi, t, a, u);
+	return (long)(l > best ? l : best);
 }
 
 static int out_put(cst_masker *m, const void *p, size_t n)
@@ -249,25 +366,33 @@ static int scan(cst_masker *m, size_t n, int final)
 	size_t i = 0, from = 0, hold = n;
 	int rc = CST_OK;
 	while (i + CST_MASK_MIN <= n) {
+		/* Four positions per 8-byte load while the filter says no. */
+		while (i + 8 <= n) {
+			uint64_t q;
+			memcpy(&q, s + i, 8);
+			if (little_endian() == 0)
+				break;
+			uint32_t h0 = filter_hash((uint32_t)q), h1 = filter_hash((uint32_t)(q >> 8));
+			uint32_t h2 = filter_hash((uint32_t)(q >> 16)), h3 = filter_hash((uint32_t)(q >> 24));
+			if ((m->filter[h0 >> 3] >> (h0 & 7) | m->filter[h1 >> 3] >> (h1 & 7) |
+			     m->filter[h2 >> 3] >> (h2 & 7) | m->filter[h3 >> 3] >> (h3 & 7)) & 1)
+				break;
+			i += 4;
+		}
+		if (i + CST_MASK_MIN > n)
+			break;
 		uint32_t w = load32(s + i);
 		uint32_t h = filter_hash(w);
 		if (!(m->filter[h >> 3] & (1u << (h & 7)))) {
 			i++;
 			continue;
 		}
-		size_t k = slot_of(w, m->table_mask);
-		while (m->table[k].hi != 0 && m->table[k].key != w)
-			k = (k + 1) & m->table_mask;
-		const slot *sl = &m->table[k];
-		if (sl->hi == 0) {
-			i++;
-			continue;
-		}
-		if (!final && is_partial(m, sl->lo, sl->hi, s + i, n - i)) {
+		const slot *sl = (const slot *)find_range(&m->table[0].r, sizeof(slot), m->table_mask, w);
+		long len = sl ? match_at(m, sl, s + i, n - i, final) : 0;
+		if (len < 0) {
 			hold = i;
 			break;
 		}
-		size_t len = longest(m, sl->lo, sl->hi, s + i, n - i);
 		if (len == 0) {
 			i++;
 			continue;
@@ -275,7 +400,7 @@ static int scan(cst_masker *m, size_t n, int final)
 		if ((rc = out_put(m, s + from, i - from)) < 0 ||
 		    (rc = out_put(m, CST_MASK_TEXT, sizeof(CST_MASK_TEXT) - 1)) < 0)
 			return rc;
-		i += len;
+		i += (size_t)len;
 		from = i;
 	}
 	/* The last bytes, too few for the filter: held if a value starts so. */

@@ -121,6 +121,18 @@ static void test_shared_prefix(void **state)
 	assert_string_equal(masked(m, text, strlen(text), 7),
 	                    "a ***** b ***** c sk-proj-0001-abcdefghijklmnop d sk-proj-");
 	cst_masker_free(m);
+	/* Many values with one prefix, some too short for the second index. */
+	static const char *const w[] = {"abcdAAAAAA", "abcdBBBBBB", "abcdCCCCCC", "abcdDDDDDD",
+	                                "abcdEEEEEE", "abcdFFFFFF", "abcdGGGGGG", "abcdHHHHHH",
+	                                "abcdIIIIII", "abcdA",      "abcdAAA"};
+	size_t wl[11];
+	for (int i = 0; i < 11; i++)
+		wl[i] = strlen(w[i]);
+	assert_int_equal(cst_masker_new(&m, w, wl, 11), CST_OK);
+	const char *t2 = "abcdAAAAAA abcdAAAA abcdAB abcdI abcdIIIIIIX abcd";
+	for (size_t step = 0; step < 4; step++)
+		assert_string_equal(masked(m, t2, strlen(t2), step), "***** *****A *****B abcdI *****X abcd");
+	cst_masker_free(m);
 }
 
 static void test_binary_and_empty(void **state)
