@@ -41,6 +41,7 @@ static const char help[] =
 	"the command's (128+N if signal N killed it; 127: not found, 126: not runnable).\n";
 
 #define MASK_LINE_MIN 8 /* lines of a multi-line value masked on their own */
+#define PUMP_BYTES (256 * 1024) /* read at once from the child, and its pipes' size */
 
 /* Resolves what the command gets: environment references first, then the
  * map file (its lines win), then each --path secret's defaults. */
@@ -281,7 +282,7 @@ static int run_masked(const cli_ctx *ctx, char **argv, char **envp, const cli_en
 	int out_p[2] = {-1, -1}, err_p[2] = {-1, -1}, wake[2] = {-1, -1}, status = 1;
 	char *buf = NULL;
 	if (new_masker(&st[0].m, s) < 0 || new_masker(&st[1].m, s) < 0 ||
-	    (buf = malloc(64 * 1024)) == NULL) {
+	    (buf = malloc(PUMP_BYTES)) == NULL) {
 		fprintf(stderr, "custos run: out of memory\n");
 		goto done;
 	}
@@ -289,6 +290,10 @@ static int run_masked(const cli_ctx *ctx, char **argv, char **envp, const cli_en
 		fprintf(stderr, "custos run: cannot make pipes: %s\n", strerror(errno));
 		goto done;
 	}
+	/* Bigger pipes, fewer switches between the child and custos; best effort
+	 * (the per-user pipe quota may say no). */
+	(void)fcntl(out_p[1], F_SETPIPE_SZ, PUMP_BYTES);
+	(void)fcntl(err_p[1], F_SETPIPE_SZ, PUMP_BYTES);
 	wake_w = wake[1];
 	struct sigaction ign, pipe_given;
 	memset(&ign, 0, sizeof(ign));
@@ -357,7 +362,7 @@ static int run_masked(const cli_ctx *ctx, char **argv, char **envp, const cli_en
 			if (st[i].from >= 0 && (pfd[i].revents || exited)) {
 				if (exited) /* what it wrote before it died; then stop */
 					fcntl(st[i].from, F_SETFL, O_NONBLOCK);
-				stream_pump(&st[i], buf, 64 * 1024, exited);
+				stream_pump(&st[i], buf, PUMP_BYTES, exited);
 			}
 	}
 	if (exited)
@@ -377,7 +382,7 @@ done:
 		if (fds[i] >= 0)
 			close(fds[i]);
 	if (buf != NULL) {
-		cst_wipe(buf, 64 * 1024);
+		cst_wipe(buf, PUMP_BYTES);
 		free(buf);
 	}
 	free_envp(envp);
