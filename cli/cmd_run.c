@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "core/error.h"
 #include "core/limits.h"
+#include "engines/type_env.h"
 #include "util/mask.h"
 #include "util/mem.h"
 #include "util/template.h"
@@ -35,7 +36,8 @@ static const char help[] =
 	"                  other types and untyped secrets are NAME_FIELD, upper-cased\n"
 	"  --env-file MAP  a dotenv file of VAR=custos://NAME/FIELD lines (other values are\n"
 	"                  passed as they are); its names win over the defaults\n"
-	"  --mask          replace every secret value in the command's output with *****\n"
+	"  --mask          replace every credential value (4 bytes or more) in the command's\n"
+	"                  stdout and stderr with *****\n"
 	"Variables of the environment whose value is a custos://NAME/FIELD reference are\n"
 	"resolved too. Two credentials giving one variable is an error. The exit status is\n"
 	"the command's (128+N if signal N killed it; 127: not found, 126: not runnable).\n";
@@ -48,13 +50,19 @@ static const char help[] =
 static int resolve(cli_ctx *ctx, cli_envset *s, cli_opt *opts)
 {
 	int rc = CST_OK;
-	char origin[300];
+	char origin[CST_ENV_NAME_MAX + 32];
 	for (char **e = environ; rc == CST_OK && *e != NULL; e++) {
 		const char *eq = strchr(*e, '=');
 		if (eq == NULL || !cst_ref_is(eq + 1, strlen(eq + 1)))
 			continue;
-		char var[256];
-		snprintf(var, sizeof(var), "%.*s", (int)(eq - *e < 255 ? eq - *e : 255), *e);
+		char var[CST_ENV_NAME_MAX];
+		if ((size_t)(eq - *e) >= sizeof(var)) {
+			rc = cst_fail(CST_EINVAL, "an environment variable holding a reference has a name "
+			                          "longer than %d bytes", CST_ENV_NAME_MAX - 1);
+			break;
+		}
+		memcpy(var, *e, (size_t)(eq - *e));
+		var[eq - *e] = '\0';
 		snprintf(origin, sizeof(origin), "the environment variable %s", var);
 		cst_ref ref;
 		if ((rc = cst_ref_parse(&ref, eq + 1, strlen(eq + 1))) < 0)
@@ -223,8 +231,8 @@ static int new_masker(cst_masker **out, const cli_envset *s)
 	size_t *lens = malloc(cap * sizeof(size_t));
 	int rc = vals && lens ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
 	for (size_t i = 0; rc == CST_OK && i < s->n; i++) {
-		if (!s->v[i].secret)
-			continue;
+		if (s->v[i].field == NULL)
+			continue; /* a literal of a map file, not a credential's value */
 		/* The value, and each line of a multi-line one (a PEM key printed
 		 * with other line endings still loses its lines). */
 		const char *p = s->v[i].value, *end = p + s->v[i].len;
