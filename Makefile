@@ -31,28 +31,37 @@ LIB_OBJS := \
 	src/util/timefmt.o \
 	src/util/file.o \
 	src/util/json.o \
+	src/util/json_dump.o \
 	src/util/hcl.o \
 	src/util/utf8.o \
 	src/util/dotenv.o \
 	src/util/mask.o \
 	src/util/template.o \
 	src/util/cidr.o \
+	src/util/url.o \
+	src/util/httpmsg.o \
 	src/crypto/aead.o \
 	src/crypto/kdf.o \
 	src/crypto/rand.o \
 	src/crypto/keyring.o \
 	src/crypto/shamir.o \
+	src/crypto/fernet.o \
+	src/crypto/sigv4.o \
 	src/storage/storage.o \
 	src/storage/memory.o \
 	src/storage/sqlite.o \
+	src/storage/sqlite_write.o \
+	src/storage/readcache.o \
 	src/core/error.o \
 	src/core/names.o \
 	src/core/sealed.o \
 	src/core/barrier.o \
+	src/core/record_cache.o \
 	src/core/keysource.o \
 	src/core/cache.o \
 	src/core/tokens.o \
 	src/core/policy.o \
+	src/core/acl_cache.o \
 	src/core/vault.o \
 	src/core/router.o \
 	src/core/api.o \
@@ -63,7 +72,12 @@ LIB_OBJS := \
 	src/engines/type_header.o \
 	src/engines/sys.o \
 	src/engines/token.o \
-	src/engines/registry.o
+	src/engines/registry.o \
+	src/providers/fernet_import.o \
+	src/providers/s3_presign.o \
+	src/providers/presign_cache.o \
+	src/providers/check.o \
+	src/engines/kv_check.o
 
 CLI_OBJS := \
 	cli/main.o \
@@ -83,10 +97,15 @@ CLI_OBJS := \
 	cli/cmd_server.o \
 	cli/cmd_auth.o \
 	cli/cmd_admin.o \
+	cli/cmd_fernet.o \
+	cli/cmd_import.o \
+	cli/cmd_import_fernet.o \
+	cli/cmd_presign.o \
+	cli/cmd_check.o \
+	cli/exec.o \
 	cli/cmd_run.o \
 	cli/cmd_inject.o \
 	cli/cmd_header.o \
-	cli/cmd_import.o \
 	cli/cmd_import_env.o \
 	cli/cmd_import_dotenv.o \
 	cli/cmd_export.o \
@@ -96,12 +115,26 @@ CLI_OBJS := \
 SERVER_OBJS := \
 	server/main.o \
 	server/http.o \
+	server/workers.o \
 	server/translate.o \
 	server/respond.o \
 	server/sys_seal.o \
 	server/config.o
 
+# custos-check: `custos check` execs it; it links libcurl and libpq (and
+# the CLI's request path), which the custos binary never loads.
+CHECK_OBJS := \
+	check/main.o \
+	check/transport.o \
+	cli/args.o \
+	cli/input.o \
+	cli/output.o \
+	cli/client.o \
+	cli/remote.o
+NET_PKGS := libcurl libpq
+
 LIB      := $(BUILD)/libcustos.a
+CHECK    := $(BUILD)/custos-check
 SERVER   := $(BUILD)/custos-server
 BIN      := $(BUILD)/custos
 UNIT_SRC := $(wildcard tests/unit/*/*.c)
@@ -116,7 +149,7 @@ SOAK_BIN := $(BUILD)/tests/soak/soak
 
 .PHONY: all test unit integration integration-remote compat fuzz-replay header-test asan bench bench-workflow fuzz install run clean deps soak
 
-all: $(BIN) $(SERVER) $(EXAMPLES)
+all: $(BIN) $(SERVER) $(CHECK) $(EXAMPLES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -131,12 +164,20 @@ $(BIN): $(addprefix $(BUILD)/,$(CLI_OBJS)) $(LIB)
 
 # The server links libmicrohttpd (and its GnuTLS) dynamically; the CLI
 # never loads them: `custos server` execs this binary.
-$(SERVER): $(addprefix $(BUILD)/,$(SERVER_OBJS)) $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd)
+# It also runs provider checks (secret/check/NAME), hence libcurl and libpq.
+$(SERVER): $(addprefix $(BUILD)/,$(SERVER_OBJS)) $(BUILD)/check/transport.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libmicrohttpd $(NET_PKGS))
+
+$(CHECK): $(addprefix $(BUILD)/,$(CHECK_OBJS)) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lssl $(shell pkg-config --libs $(NET_PKGS))
+
+$(BUILD)/check/%.o: check/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I. -Icli $(shell pkg-config --cflags $(NET_PKGS)) -MMD -MP -c $< -o $@
 
 $(BUILD)/server/%.o: server/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags libmicrohttpd) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) -I. $(shell pkg-config --cflags libmicrohttpd $(NET_PKGS)) -MMD -MP -c $< -o $@
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
@@ -192,13 +233,13 @@ header-test:
 		$(CC) -std=c11 -Wall -Wextra -pedantic -Werror -Iinclude $(shell pkg-config --cflags jansson) \
 			-fsyntax-only -x c $$h || exit 1; done
 
-integration: $(BIN) $(SERVER) $(EXAMPLES)
+integration: $(BIN) $(SERVER) $(CHECK) $(EXAMPLES)
 	CUSTOS_BIN=$(abspath $(BIN)) CUSTOS_SERVER=$(abspath $(SERVER)) BUILD=$(abspath $(BUILD)) \
 		tests/integration/run.sh
 
 # The same CLI scripts in remote mode: each starts a dev server and the CLI
 # talks to it over HTTP (scripts about the local file itself are skipped).
-integration-remote: $(BIN) $(SERVER) $(EXAMPLES)
+integration-remote: $(BIN) $(SERVER) $(CHECK) $(EXAMPLES)
 	CUSTOS_REMOTE=1 CUSTOS_BIN=$(abspath $(BIN)) CUSTOS_SERVER=$(abspath $(SERVER)) \
 		BUILD=$(abspath $(BUILD)) tests/integration/run.sh
 
@@ -233,10 +274,11 @@ run: deps
 	scripts/run-local.sh
 
 # custos-server goes next to custos: `custos server` execs it from there.
-install: $(BIN) $(SERVER)
+install: $(BIN) $(SERVER) $(CHECK)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include/custos $(DESTDIR)$(PREFIX)/lib
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/custos
 	install -m 755 $(SERVER) $(DESTDIR)$(PREFIX)/bin/custos-server
+	install -m 755 $(CHECK) $(DESTDIR)$(PREFIX)/bin/custos-check
 	install -m 644 include/custos.h $(DESTDIR)$(PREFIX)/include/custos.h
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libcustos.a
 

@@ -5,6 +5,7 @@
 #define CST_CLI_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -150,12 +151,26 @@ int cmd_login(cli_ctx *ctx, int argc, char **argv);
 int cmd_token(cli_ctx *ctx, int argc, char **argv);
 int cmd_policy(cli_ctx *ctx, int argc, char **argv);
 int cmd_operator(cli_ctx *ctx, int argc, char **argv);
+int cmd_fernet(cli_ctx *ctx, int argc, char **argv);
+int cmd_import(cli_ctx *ctx, int argc, char **argv);
+int cmd_import_fernet(cli_ctx *ctx, int argc, char **argv);
+int cmd_presign(cli_ctx *ctx, int argc, char **argv);
+int cmd_check(cli_ctx *ctx, int argc, char **argv);
 int cmd_run(cli_ctx *ctx, int argc, char **argv);
 int cmd_inject(cli_ctx *ctx, int argc, char **argv);
 int cmd_header(cli_ctx *ctx, int argc, char **argv);
-int cmd_import(cli_ctx *ctx, int argc, char **argv);
 int cmd_import_env(cli_ctx *ctx, int argc, char **argv);
 int cmd_import_dotenv(cli_ctx *ctx, int argc, char **argv);
 int cmd_export(cli_ctx *ctx, int argc, char **argv);
+
+/* Execs helper (custos-server, custos-check) from custos's own directory
+ * with the global flags and argv; returns only on failure (status 1). */
+int cli_exec_sibling(cli_ctx *ctx, const char *helper, int argc, char **argv);
+
+/* The options `fernet` and `import fernet` share: the key from the
+ * environment variable key_env, --ttl (ttl -1 when absent) and --now (the
+ * clock when absent). Returns 0, or the exit status of a usage error. */
+int cli_fernet_options(const cli_ctx *ctx, unsigned char key[32], int64_t *ttl, int64_t *now,
+                       const char *key_env, const char *ttl_text, const char *now_text);
 
 #endif

@@ -16,6 +16,7 @@ typedef struct import_source {
 static const import_source sources[] = {
 	{"env", cmd_import_env, "known credential variables of the environment, as typed credentials"},
 	{"dotenv", cmd_import_dotenv, "a .env file, as the fields of one custom credential"},
+	{"fernet", cmd_import_fernet, "Fernet tokens from Python's cryptography.fernet"},
 };
 
 #define N_SOURCES (sizeof(sources) / sizeof(sources[0]))

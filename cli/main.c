@@ -40,10 +40,13 @@ static const command commands[] = {
 	{"token", cmd_token, "create, look up, renew and revoke tokens"},
 	{"policy", cmd_policy, "write, read, list and delete ACL policies"},
 	{"operator", cmd_operator, "initialise, unseal and seal a server"},
+	{"import", cmd_import, "import credentials: the environment, a .env file, Fernet tokens"},
+	{"check", cmd_check, "check credentials against their providers (custos check -h)"},
+	{"presign", cmd_presign, "presigned S3 URLs from an aws credential"},
+	{"fernet", cmd_fernet, "encrypt or decrypt Fernet tokens (Python cryptography.fernet)"},
 	{"run", cmd_run, "run a command with credentials in its environment"},
 	{"inject", cmd_inject, "fill custos:// references in a template into a file (0600)"},
 	{"header", cmd_header, "print a credential's HTTP auth header (curl -H @<(...))"},
-	{"import", cmd_import, "store credentials from the environment or a .env file"},
 	{"export", cmd_export, "write credentials as dotenv, JSON, shell or Kubernetes Secrets"},
 };
 

@@ -121,6 +121,69 @@ CST_WARN_UNUSED int cst_name_check(const char *name, size_t len);
  * NULL type counts every field as secret. */
 int cst_field_is_secret(const char *type, const char *field);
 
+/* ---- Presigned S3 URLs ------------------------------------------------
+ *
+ * Temporary access to one object of S3 or an S3-compatible store (MinIO)
+ * without handing out keys: a SigV4 query-string signed URL, made from a
+ * stored credential of type "aws" (access_key_id, secret_access_key and,
+ * for temporary credentials, session_token; its optional region and
+ * endpoint fields are the defaults below). The URL is a bearer capability
+ * until it expires: treat it as a secret. */
+
+typedef struct cst_presign_pair {
+	const char *name;  /* raw, not percent-encoded */
+	const char *value;
+} cst_presign_pair;
+
+typedef struct cst_presign_opts {
+	const char *method;   /* "GET" (NULL), "PUT", "HEAD" or "DELETE" */
+	const char *bucket;
+	const char *key;      /* the object key, raw ("reports/q3 2024.pdf") */
+	int64_t expires;      /* seconds, 1 to 604800 (7 days); 0 means 3600 */
+	/* NULL: the credential's region field, else "us-east-1". */
+	const char *region;
+	/* NULL: the credential's endpoint field, else https://s3.REGION.amazonaws.com.
+	 * Virtual-hosted style (BUCKET.host) unless path_style is set, the
+	 * bucket name is not a DNS label (dots, capitals, '_') or the host is
+	 * an IP address or localhost. */
+	const char *endpoint;
+	int path_style;
+	/* Extra signed query parameters (response-content-disposition,
+	 * versionId, ...) and signed headers the client must send with the
+	 * request (content-type for an upload). */
+	const cst_presign_pair *params;
+	size_t n_params;
+	const cst_presign_pair *headers;
+	size_t n_headers;
+	int64_t time; /* signing time, Unix seconds; 0 means now */
+} cst_presign_opts;
+
+/* Presigns one request with the "aws" credential `cred` of the vault. The
+ * URL (NUL-terminated) belongs to the caller: free it with
+ * cst_secret_free(). *out_expires_at (may be NULL) gets the Unix time the
+ * URL stops working. Returns CST_ENOTFOUND (no such credential), CST_EINVAL
+ * (not an aws credential, bad options), CST_EINTEGRITY. */
+CST_WARN_UNUSED int cst_presign_s3(char **out_url, int64_t *out_expires_at, cst_vault *vault,
+                                   const char *cred, const cst_presign_opts *opts);
+
+/* A cache of presigned URLs: asking again for the same credential and
+ * options returns the URL made before while now < its expiry - margin
+ * seconds, and signs a new one after. `clock` returns Unix seconds (NULL:
+ * the system clock; tests pass their own) and is also the signing time.
+ * Holds up to 256 URLs; safe to share between threads. */
+typedef struct cst_presign_cache cst_presign_cache;
+typedef int64_t (*cst_clock_fn)(void *payload);
+
+/* NULL when out of memory. The vault must outlive the cache. */
+cst_presign_cache *cst_presign_cache_new(cst_vault *vault, int64_t margin_seconds,
+                                         cst_clock_fn clock, void *clock_payload);
+/* As cst_presign_s3 (opts->time is ignored: the cache's clock signs); the
+ * URL is a copy, freed with cst_secret_free(). */
+CST_WARN_UNUSED int cst_presign_cache_get(char **out_url, cst_presign_cache *cache,
+                                          const char *cred, const cst_presign_opts *opts);
+/* Wipes every URL and frees the cache. NULL is a no-op. */
+void cst_presign_cache_free(cst_presign_cache *cache);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,7 +3,7 @@
 # those that are missing: the one place anything gets installed.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the benchmark tools and peers (hyperfine,
-#                                    pass, gnupg, time, openssl, valgrind)
+#                                    pass, gnupg, time, openssl, valgrind, wrk, nginx, perf)
 #   scripts/install-deps.sh --fuzz   also clang + libFuzzer runtime
 # The Vault-client compatibility tests (tests/compat, `make compat`) need
 # python3-hvac, Node.js + npm, and the npm packages pinned in
@@ -11,10 +11,10 @@
 # node_modules is missing or older than the lock file.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev sqlite3 python3 procps curl python3-hvac python3-dotenv python3-yaml"
+pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libpq-dev postgresql sqlite3 python3 procps curl python3-hvac python3-cryptography python3-dotenv python3-yaml"
 for arg in "$@"; do
 	case "$arg" in
-	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind" ;;
+	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind wrk nginx linux-perf" ;;
 	--fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 	*) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
 	esac

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +19,39 @@
 #include "core/error.h"
 #include "server.h"
 #include "translate.h"
+#include "workers.h"
 #include "util/buf.h"
 #include "util/file.h"
+#include "util/json.h"
 #include "util/mem.h"
 
-/* Per-connection request state, kept across MHD's upload callbacks. */
+/* What a request is answered with: an HTTP status and a body (NULL for
+ * none), made by answer_of on an HTTP thread or a worker. */
+typedef struct answer {
+	int status;
+	char *text; /* malloc'd */
+} answer;
+
+/* Per-request state, kept across MHD's upload callbacks and, for a
+ * request handed to a worker, across the connection's suspension. */
 typedef struct pending {
 	cst_buf body;
 	int too_large;
-	int answered; /* the 413 went out before the upload */
+	int answered;  /* the 413 went out before the upload */
+	int translated; /* t holds a translation to release */
+	struct translated t;
+	int translate_status;
+	char client[64];
+	/* A request run by a worker (see handle): */
+	server_job job;
+	server_state *st;
+	struct MHD_Connection *conn;
+	char method[8];
+	atomic_int state; /* 0, or RUNNING, then DONE once result is set */
+	answer result;
 } pending;
+
+enum { RUNNING = 1, DONE = 2 };
 
 /* Set once SIGTERM/SIGINT arrived: answers then carry "Connection: close". */
 static atomic_int stopping;
@@ -67,20 +91,6 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, char *tex
 	return ret;
 }
 
-static enum MHD_Result send_value(struct MHD_Connection *c, int status, json_t *v)
-{
-	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
-	json_decref(v);
-	return send_json(c, status, text);
-}
-
-static enum MHD_Result send_error(struct MHD_Connection *c, int rc)
-{
-	int status;
-	json_t *body = server_error_body(rc, &status);
-	return send_value(c, status, body);
-}
-
 static enum MHD_Result add_query(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *value)
 {
@@ -108,58 +118,115 @@ static void client_of(struct MHD_Connection *c, char *out, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
+static answer value_answer(int status, json_t *v)
+{
+	answer a = {status, v ? cst_json_dump(v) : NULL};
+	json_decref(v);
+	return a;
+}
+
+static answer error_answer(int rc)
+{
+	int status;
+	json_t *body = server_error_body(rc, &status);
+	return value_answer(status, body);
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int rc)
+{
+	answer a = error_answer(rc);
+	return send_json(c, a.status, a.text);
+}
+
+/* Answers a translated request: the sys routes that answer bare JSON
+ * first, whatever the method (they send their own 405s), once the path and
+ * body are understood; then the vault. May block (a write waits for its
+ * fsync): HTTP threads call it only for requests that read. */
+static answer answer_of(server_state *st, const char *method, struct translated *t,
+                        int status, const char *client)
+{
+	answer a = {0, NULL};
+	if (t->raw_path != NULL && server_sys_special(st, method, t->raw_path, t->body, t->query,
+	                                              t->token, client, &a.status, &a.text)) {
+		if (strcmp(method, "HEAD") == 0) { /* no body on HEAD, ever */
+			free(a.text);
+			a.text = NULL;
+		}
+		return a;
+	}
+	if (status != 0) {
+		json_t *error = t->error;
+		t->error = NULL;
+		return value_answer(status, error);
+	}
+	cst_request req = {.op = t->op, .flags = CST_REQ_REMOTE, .path = t->path, .data = t->data,
+	                   .token = t->token ? t->token : "", .client_addr = client};
+	cst_response resp = {0};
+	int rc = cst_vault_request(st->vault, &req, &resp);
+	if (rc == CST_OK) {
+		if (resp.data == NULL && resp.auth == NULL && resp.warnings == NULL)
+			a.status = 204;
+		else
+			a = value_answer(200, server_envelope(&resp, t->path));
+	} else if (rc == CST_ENOTFOUND && resp.data != NULL) {
+		/* KV v2: a deleted or destroyed version is a 404 with the envelope. */
+		a = value_answer(404, server_envelope(&resp, t->path));
+	} else {
+		a = error_answer(rc);
+	}
+	cst_response_release(&resp);
+	return a;
+}
+
+static void run_on_worker(server_job *job)
+{
+	pending *p = (pending *)(void *)((char *)job - offsetof(pending, job));
+	p->result = answer_of(p->st, p->method, &p->t, p->translate_status, p->client);
+	atomic_store(&p->state, DONE);
+	MHD_resume_connection(p->conn);
+}
+
+/* Requests that may wait long: every method but GET, HEAD and LIST (they
+ * may write, and a write waits for its commit's fsync; sys/init and
+ * sys/unseal are POSTs too), and reads of routes that call out. */
+static int may_block(server_state *st, const char *method, const pending *p)
+{
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && strcmp(method, "LIST") != 0)
+		return 1;
+	return p->translate_status == 0 && st->vault != NULL &&
+	       cst_vault_may_block(st->vault, p->t.op, p->t.path);
+}
+
+/* Translates the request, then answers it here (reads) or suspends the
+ * connection and hands it to a worker (writes): a handful of HTTP threads
+ * serve every connection without ever waiting for the disk, and reads
+ * never queue behind writes. */
 static enum MHD_Result handle(server_state *st, struct MHD_Connection *c, const char *url,
                               const char *method, pending *p)
 {
-	char client[64];
 	if (p->too_large)
 		return send_error(c, cst_fail(CST_ENOMEM, "request body too large"));
-	client_of(c, client, sizeof(client));
+	client_of(c, p->client, sizeof(p->client));
 	json_t *query = json_object();
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_query, query);
-	struct translated t;
-	int status = server_translate(&t, method, url, header(c, "Content-Type"),
-	                              header(c, "X-Vault-Token"), header(c, "Authorization"),
-	                              p->body.ptr, p->body.len, query);
+	p->translate_status = server_translate(&p->t, method, url, header(c, "Content-Type"),
+	                                       header(c, "X-Vault-Token"),
+	                                       header(c, "Authorization"), p->body.ptr, p->body.len,
+	                                       query);
+	p->translated = 1;
 	json_decref(query);
-	/* The sys routes that answer bare JSON come first, whatever the method
-	 * (they send their own 405s), once the path and body are understood. */
-	char *special = NULL;
-	int special_status;
-	if (t.raw_path != NULL && server_sys_special(st, method, t.raw_path, t.body, t.query, t.token,
-	                                             client, &special_status, &special)) {
-		server_translated_release(&t);
-		if (strcmp(method, "HEAD") == 0) { /* no body on HEAD, ever */
-			free(special);
-			special = NULL;
-		}
-		return send_json(c, special_status, special);
+	if (may_block(st, method, p)) {
+		snprintf(p->method, sizeof(p->method), "%s", method);
+		p->st = st;
+		p->conn = c;
+		p->job.run = run_on_worker;
+		atomic_store(&p->state, RUNNING);
+		MHD_suspend_connection(c);
+		server_workers_submit(&p->job);
+		return MHD_YES;
 	}
-	if (status != 0) {
-		json_t *error = t.error;
-		t.error = NULL;
-		server_translated_release(&t);
-		return send_value(c, status, error);
-	}
-	cst_request req = {.op = t.op, .flags = CST_REQ_REMOTE, .path = t.path, .data = t.data,
-	                   .token = t.token ? t.token : "", .client_addr = client};
-	cst_response resp = {0};
-	int rc = cst_vault_request(st->vault, &req, &resp);
-	enum MHD_Result ret;
-	if (rc == CST_OK) {
-		if (resp.data == NULL && resp.auth == NULL && resp.warnings == NULL)
-			ret = send_json(c, 204, NULL);
-		else
-			ret = send_value(c, 200, server_envelope(&resp, t.path));
-	} else if (rc == CST_ENOTFOUND && resp.data != NULL) {
-		/* KV v2: a deleted or destroyed version is a 404 with the envelope. */
-		ret = send_value(c, 404, server_envelope(&resp, t.path));
-	} else {
-		ret = send_error(c, rc);
-	}
-	cst_response_release(&resp);
-	server_translated_release(&t);
-	return ret;
+	answer a = answer_of(st, method, &p->t, p->translate_status, p->client);
+	return send_json(c, a.status, a.text);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -194,6 +261,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (p->answered)
 		return MHD_YES;
+	if (atomic_load(&p->state) == DONE) { /* a worker's answer, on resumption */
+		answer a = p->result;
+		p->result.text = NULL;
+		return send_json(c, a.status, a.text);
+	}
+	if (atomic_load(&p->state) == RUNNING) /* woken before the worker is done */
+		return MHD_YES;
 	return handle(st, c, url, method, p);
 }
 
@@ -206,6 +280,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	pending *p = *con_cls;
 	if (p != NULL) {
 		cst_buf_release(&p->body); /* wipes: bodies carry secrets */
+		if (p->translated)
+			server_translated_release(&p->t);
+		cst_free_wiped(p->result.text); /* an answer never sent (connection gone) */
 		free(p);
 		atomic_fetch_sub(&in_flight, 1);
 	}
@@ -263,7 +340,8 @@ int server_run(server_state *st)
 		return rc;
 	cst_buf cert = CST_BUF_INIT, key = CST_BUF_INIT;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-	                 MHD_USE_ITC; /* ITC: needed by MHD_quiesce_daemon for the drain */
+	                 MHD_USE_ITC | /* ITC: needed by MHD_quiesce_daemon for the drain */
+	                 MHD_ALLOW_SUSPEND_RESUME; /* requests handed to workers */
 	if (st->cfg.tls) {
 		if ((rc = cst_file_read(&cert, st->cfg.tls_cert)) < 0 ||
 		    (rc = cst_file_read(&key, st->cfg.tls_key)) < 0) {
@@ -273,21 +351,32 @@ int server_run(server_state *st)
 		}
 		flags |= MHD_USE_TLS;
 	}
-	unsigned threads = st->cfg.threads ? st->cfg.threads : 1;
+	/* HTTP threads, one per core (2 to 8): they only read and answer;
+	 * requests that may block go to the workers (cfg.threads of them). */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = cores < 2 ? 2 : cores > 8 ? 8 : (unsigned)cores;
 	unsigned mhd_limit = st->cfg.max_connections > UINT_MAX / threads
 	                             ? UINT_MAX
 	                             : st->cfg.max_connections * threads;
+	if ((rc = server_workers_start(st->cfg.threads ? st->cfg.threads : 1)) < 0) {
+		cst_buf_release(&cert);
+		cst_buf_release(&key);
+		return rc;
+	}
 	struct MHD_OptionItem opts[] = {
 		{MHD_OPTION_SOCK_ADDR, 0, &sin},
-		{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)st->cfg.threads, NULL},
+		{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
 		/* MHD splits its limit between the workers and a worker at its
 		 * share stops accepting: high enough that one worker could hold
 		 * every connection on_accept lets in. */
 		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)mhd_limit, NULL},
 		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
 		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)st->cfg.conn_timeout_s, NULL},
-		/* Caps the request line and headers (MHD answers 414/431 past it). */
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+		/* Caps the request line and headers (MHD answers 414/431 past
+		 * it): 32 KiB, nginx's default total. MHD zeroes this pool after
+		 * every request, so a larger one costs every request (64 KiB was
+		 * ~8% of a KV read's CPU). Bodies stream past it (max_body). */
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, st},
 		{st->cfg.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert.ptr},
 		{st->cfg.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key.ptr},
@@ -298,9 +387,11 @@ int server_run(server_state *st)
 	                                        MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	cst_buf_release(&cert);
 	cst_buf_release(&key);
-	if (d == NULL)
+	if (d == NULL) {
+		server_workers_stop();
 		return cst_fail(CST_EIO, "cannot listen on %s (in use, or bad TLS files)",
 		                st->cfg.listen_addr);
+	}
 	fprintf(stderr, "custos server listening on %s://%s\n", st->cfg.tls ? "https" : "http",
 	        st->cfg.listen_addr);
 	/* SIGTERM and SIGINT are blocked in every thread (server_block_signals,
@@ -332,6 +423,9 @@ int server_run(server_state *st)
 	if (quiet < 2)
 		fprintf(stderr, "custos server: %d requests still in flight after %d s; closing them\n",
 		        atomic_load(&in_flight), DRAIN_MAX_MS / 1000);
+	/* Every queued request runs and resumes its connection while the
+	 * daemon still exists; only then may it go. */
+	server_workers_stop();
 	MHD_stop_daemon(d);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);

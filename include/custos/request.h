@@ -54,6 +54,11 @@ CST_WARN_UNUSED int cst_vault_request(cst_vault *vault, const cst_request *req,
 
 void cst_response_release(cst_response *resp);
 
+/* 1 if the request may take long (every write waits for its commit's
+ * fsync; provider checks call out): a server runs those off its network
+ * threads. 0 for plain reads, and for anything when sealed. */
+int cst_vault_may_block(cst_vault *vault, cst_op op, const char *path);
+
 /* What to create: the vault file and, unless $CUSTOS_MASTER_KEY is set or
  * a passphrase is used, a new master key file (an existing key file is
  * reused, never overwritten). */

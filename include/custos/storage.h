@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CST_STORAGE_ABI 1
+#define CST_STORAGE_ABI 2
 
 /* open flags */
 #define CST_STORAGE_CREATE 0x1u   /* create a new store; CST_ECONFLICT if one exists */
@@ -65,8 +65,10 @@ typedef struct cst_storage_backend {
 	int (*list)(cst_storage *st, const char *prefix, const char *after, size_t limit,
 	            cst_storage_keys *out);
 	/* Applies every op or none. CST_ECONFLICT when a revision check fails.
-	 * Returns only once the batch is durable (unless opened BULK). */
-	int (*batch)(cst_storage *st, const cst_storage_op *ops, size_t n);
+	 * Returns only once the batch is durable (unless opened BULK). Every
+	 * put of the batch gets one new revision, told in *out_rev (out_rev may
+	 * be NULL); a revision is never given twice. */
+	int (*batch)(cst_storage *st, const cst_storage_op *ops, size_t n, uint64_t *out_rev);
 	/* Number of keys starting with prefix. */
 	int (*count)(cst_storage *st, const char *prefix, uint64_t *out);
 } cst_storage_backend;

@@ -73,6 +73,7 @@ static void init_fields(cst_barrier *b, cst_storage *st, const unsigned char *ma
 	b->st = st;
 	memcpy(b->master, master, CST_KEY_LEN);
 	b->reserve = FIRST_RESERVE;
+	b->records = cst_record_cache_new();
 	pthread_mutex_init(&b->lock, NULL);
 }
 
@@ -104,6 +105,8 @@ void cst_barrier_release(cst_barrier *b)
 	cst_wipe(b->master, sizeof(b->master));
 	cst_keyring_free(b->kr);
 	b->kr = NULL;
+	cst_record_cache_free(b->records);
+	b->records = NULL;
 	pthread_mutex_destroy(&b->lock);
 }
 
@@ -166,18 +169,14 @@ int cst_barrier_create(cst_barrier *b, cst_storage *st, const unsigned char *mas
 	return rc;
 }
 
-int cst_barrier_get(cst_barrier *b, const char *key, cst_buf *out, uint64_t *out_rev)
+/* Opens a stored blob read from key into out. */
+static int open_value(cst_barrier *b, const char *key, const unsigned char *blob, size_t len,
+                      cst_buf *out)
 {
-	unsigned char *blob = NULL;
-	size_t len = 0;
-	int rc = cst_storage_get(b->st, key, &blob, &len, out_rev);
-	if (rc < 0)
-		goto done;
 	cst_sealed_view v;
-	if ((rc = cst_sealed_parse(&v, blob, len)) < 0) {
-		rc = cst_fail_prefix(rc, "stored value at %.200s is damaged", key);
-		goto done;
-	}
+	int rc = cst_sealed_parse(&v, blob, len);
+	if (rc < 0)
+		return cst_fail_prefix(rc, "stored value at %.200s is damaged", key);
 	pthread_mutex_lock(&b->lock);
 	cst_term *t = cst_keyring_find(b->kr, v.term);
 	/* Another process may have rotated since we loaded the keyring. */
@@ -188,16 +187,33 @@ int cst_barrier_get(cst_barrier *b, const char *key, cst_buf *out, uint64_t *out
 	if (t != NULL)
 		memcpy(k, t->key, CST_KEY_LEN);
 	pthread_mutex_unlock(&b->lock);
-	if (t == NULL) {
-		rc = cst_fail(CST_EINTEGRITY, "stored value at %.200s names unknown key term %u", key,
-		              v.term);
-		goto done;
-	}
+	if (t == NULL)
+		return cst_fail(CST_EINTEGRITY, "stored value at %.200s names unknown key term %u", key,
+		                v.term);
 	rc = cst_sealed_open(out, k, &v, key);
 	cst_wipe(k, sizeof(k));
-done:
+	return rc;
+}
+
+int cst_barrier_get(cst_barrier *b, const char *key, cst_buf *out, uint64_t *out_rev)
+{
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	int rc = cst_storage_get(b->st, key, &blob, &len, out_rev);
+	if (rc == CST_OK)
+		rc = open_value(b, key, blob, len, out);
 	free(blob);
 	return rc;
+}
+
+static int parse_object(json_t **out, const char *key, const cst_buf *raw)
+{
+	*out = json_loadb(raw->ptr, raw->len, 0, NULL);
+	if (json_is_object(*out))
+		return CST_OK;
+	json_decref(*out);
+	*out = NULL;
+	return cst_fail(CST_EINTEGRITY, "stored value at %.200s is not a JSON object", key);
 }
 
 int cst_barrier_get_json(cst_barrier *b, const char *key, json_t **out, uint64_t *out_rev)
@@ -205,15 +221,28 @@ int cst_barrier_get_json(cst_barrier *b, const char *key, json_t **out, uint64_t
 	cst_buf raw = CST_BUF_INIT;
 	*out = NULL;
 	int rc = cst_barrier_get(b, key, &raw, out_rev);
-	if (rc == CST_OK) {
-		*out = json_loadb(raw.ptr, raw.len, 0, NULL);
-		if (!json_is_object(*out)) {
-			json_decref(*out);
-			*out = NULL;
-			rc = cst_fail(CST_EINTEGRITY, "stored value at %.200s is not a JSON object", key);
-		}
-	}
+	if (rc == CST_OK)
+		rc = parse_object(out, key, &raw);
 	cst_buf_release(&raw);
+	return rc;
+}
+
+int cst_barrier_get_json_shared(cst_barrier *b, const char *key, json_t **out, uint64_t *out_rev)
+{
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	uint64_t rev = 0;
+	cst_buf raw = CST_BUF_INIT;
+	*out = NULL;
+	int rc = cst_storage_get(b->st, key, &blob, &len, &rev);
+	if (rc == CST_OK && (*out = cst_record_cache_get(b->records, key, rev)) == NULL &&
+	    (rc = open_value(b, key, blob, len, &raw)) == CST_OK &&
+	    (rc = parse_object(out, key, &raw)) == CST_OK)
+		cst_record_cache_put(b->records, key, rev, *out);
+	if (out_rev != NULL)
+		*out_rev = rev;
+	cst_buf_release(&raw);
+	free(blob);
 	return rc;
 }
 
@@ -253,7 +282,8 @@ static int keyring_rev(cst_barrier *b, int64_t *out)
  * check so it never overwrites another process's reservation; when that
  * check is what failed, *keyring_raced is set and the caller tries again
  * with the reloaded keyring. */
-static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *keyring_raced)
+static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *keyring_raced,
+                      uint64_t *out_rev)
 {
 	cst_storage_op *sops = calloc(n + 1, sizeof(*sops));
 	cst_buf *sealed = calloc(n + 1, sizeof(*sealed));
@@ -298,7 +328,7 @@ static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *
 		sops[i].len = sealed[i].len;
 	}
 	if (rc == CST_OK)
-		rc = cst_storage_batch(b->st, sops, n + (size_t)reserving);
+		rc = cst_storage_batch_rev(b->st, sops, n + (size_t)reserving, out_rev);
 	if (reserving) {
 		/* Reservations stay under the lock from start to end: they are
 		 * rare (doubling blocks), and keep the keyring in one piece. */
@@ -327,12 +357,22 @@ static int batch_once(cst_barrier *b, const cst_barrier_op *ops, size_t n, int *
 	return rc;
 }
 
-int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
+int cst_barrier_batch_rev(cst_barrier *b, const cst_barrier_op *ops, size_t n, uint64_t *out_rev)
 {
 	int rc = CST_OK, raced = 1;
 	for (int tries = 0; raced && tries < CST_LIMIT_CAS_RETRIES; tries++)
-		rc = batch_once(b, ops, n, &raced);
+		rc = batch_once(b, ops, n, &raced, out_rev);
 	return rc;
+}
+
+int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
+{
+	return cst_barrier_batch_rev(b, ops, n, NULL);
+}
+
+void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record)
+{
+	cst_record_cache_put(b->records, key, rev, record);
 }
 
 int cst_barrier_rotate(cst_barrier *b)

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "core/record_cache.h"
 #include "crypto/keyring.h"
 #include "custos/storage.h"
 #include "util/buf.h"
@@ -25,6 +26,7 @@ typedef struct cst_barrier {
 	uint64_t budget;                     /* seals left in this process's reservation */
 	uint32_t budget_term;                /* the term that reservation is under */
 	uint64_t reserve;                    /* size of the next reservation */
+	cst_record_cache *records;           /* owned; may be NULL */
 	pthread_mutex_t lock;
 } cst_barrier;
 
@@ -61,9 +63,26 @@ int cst_barrier_get(cst_barrier *b, const char *key, cst_buf *out, uint64_t *out
 int cst_barrier_get_json(cst_barrier *b, const char *key, json_t **out, uint64_t *out_rev)
 	__attribute__((warn_unused_result));
 
+/* As cst_barrier_get_json, but the object may be shared with other
+ * callers: never change it (json_deep_copy it to). It comes from the
+ * record cache when the stored revision is the one cached, saving the
+ * decryption and the parse. Only for records that are not secrets. */
+int cst_barrier_get_json_shared(cst_barrier *b, const char *key, json_t **out, uint64_t *out_rev)
+	__attribute__((warn_unused_result));
+
 /* Seals and applies the ops atomically. CST_ECONFLICT on a revision race. */
 int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
 	__attribute__((warn_unused_result));
+
+/* The same, telling the revision the batch's puts got (for
+ * cst_barrier_remember_json). */
+int cst_barrier_batch_rev(cst_barrier *b, const cst_barrier_op *ops, size_t n, uint64_t *out_rev)
+	__attribute__((warn_unused_result));
+
+/* Tells the record cache that record is what a batch just stored at key
+ * under rev, so the next shared read skips decrypting and parsing it. The
+ * cache keeps a reference: never change record afterwards. */
+void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record);
 
 /* Adds a data-key term and makes it active. */
 int cst_barrier_rotate(cst_barrier *b) __attribute__((warn_unused_result));

@@ -98,6 +98,15 @@ void cst_cache_clear(cst_cache *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+void cst_cache_sweep(cst_cache *c)
+{
+	int64_t now = cst_now_ns();
+	pthread_mutex_lock(&c->lock);
+	if (c->slots != NULL)
+		clear_locked(c, 1, now);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static cst_cache_entry **find(cst_cache *c, const char *key)
 {
 	cst_cache_entry **p = &c->slots[hash(key) & (c->nslots - 1)];

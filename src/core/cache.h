@@ -29,5 +29,8 @@ json_t *cst_cache_get(cst_cache *c, const char *key);
 void cst_cache_put(cst_cache *c, const char *key, json_t *value);
 void cst_cache_drop(cst_cache *c, const char *key);
 void cst_cache_clear(cst_cache *c);
+/* Drops the expired entries (the server's sweeper calls it), so memory
+ * follows the working set of the last TTL, not of the last full table. */
+void cst_cache_sweep(cst_cache *c);
 
 #endif

@@ -7,6 +7,7 @@
  *      wins; different patterns never combine. */
 #include "core/policy.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +187,7 @@ static int store(cst_vault *v, const char *name, const char *text, const json_t 
 		rc = cst_barrier_batch(&v->barrier, &op, 1);
 	}
 	cst_cache_drop(&v->policy_cache, name);
+	cst_acl_cache_changed(v->acl_cache);
 	free(dump);
 	json_decref(rec);
 	return rc;
@@ -252,6 +254,7 @@ int cst_policy_delete(cst_vault *v, const char *name)
 	cst_barrier_op op = {CST_STORAGE_DELETE, key, NULL, 0, CST_REV_ANY};
 	int rc = cst_barrier_batch(&v->barrier, &op, 1);
 	cst_cache_drop(&v->policy_cache, name);
+	cst_acl_cache_changed(v->acl_cache);
 	return rc;
 }
 
@@ -286,6 +289,7 @@ typedef struct acl_rule {
 } acl_rule;
 
 struct cst_acl {
+	atomic_int refs;
 	int root;
 	acl_rule *rules;
 	size_t count;
@@ -293,12 +297,17 @@ struct cst_acl {
 
 void cst_acl_free(cst_acl *acl)
 {
-	if (acl == NULL)
+	if (acl == NULL || atomic_fetch_sub(&acl->refs, 1) != 1)
 		return;
 	for (size_t i = 0; i < acl->count; i++)
 		free(acl->rules[i].pattern);
 	free(acl->rules);
 	free(acl);
+}
+
+void cst_acl_ref(cst_acl *acl)
+{
+	atomic_fetch_add(&acl->refs, 1);
 }
 
 /* Adds a rule, unioning with a rule of the same pattern (deny wins). */
@@ -343,6 +352,8 @@ int cst_acl_build(cst_acl **out, cst_vault *v, const json_t *policy_names)
 	size_t i;
 	json_t *name;
 	int rc = acl ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
+	if (acl)
+		atomic_init(&acl->refs, 1);
 	json_array_foreach(policy_names, i, name) {
 		const char *n = json_string_value(name);
 		if (rc < 0 || n == NULL)

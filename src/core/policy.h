@@ -40,11 +40,26 @@ int cst_policy_get(json_t **out, cst_vault *v, const char *name) __attribute__((
 int cst_policy_delete(cst_vault *v, const char *name) __attribute__((warn_unused_result));
 int cst_policy_list(json_t **out, cst_vault *v) __attribute__((warn_unused_result));
 
-/* An ACL: the rules of a token's policies merged. */
+/* An ACL: the rules of a token's policies merged. Reference counted:
+ * cst_acl_free drops a reference. */
 typedef struct cst_acl cst_acl;
 int cst_acl_build(cst_acl **out, cst_vault *v, const json_t *policy_names)
 	__attribute__((warn_unused_result));
 void cst_acl_free(cst_acl *acl);
+void cst_acl_ref(cst_acl *acl); /* one more reference */
+
+/* Compiled ACLs by policy set (acl_cache.c), so a request does not merge
+ * its token's policies again. cst_acl_get hands out a reference (free it
+ * with cst_acl_free). Any policy change in this process calls
+ * cst_acl_cache_changed; entries also expire after a second, the bound on
+ * how long another process's change can go unseen, as for the policy
+ * records themselves. */
+typedef struct cst_acl_cache cst_acl_cache;
+cst_acl_cache *cst_acl_cache_new(void);
+void cst_acl_cache_free(cst_acl_cache *c);
+void cst_acl_cache_changed(cst_acl_cache *c);
+int cst_acl_get(cst_acl **out, cst_vault *v, const json_t *policy_names)
+	__attribute__((warn_unused_result));
 
 /* The capabilities (CST_CAP_* bits) the ACL grants on path; a list request
  * on "a/" also matches an exact rule for "a". Root ACLs grant all. */

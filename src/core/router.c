@@ -191,7 +191,7 @@ static int authorize(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt, cst
                      const char *path)
 {
 	cst_acl *acl = NULL;
-	int rc = cst_acl_build(&acl, v, json_object_get(ctx->caller->entry, "policies"));
+	int rc = cst_acl_get(&acl, v, json_object_get(ctx->caller->entry, "policies"));
 	if (rc < 0)
 		return rc;
 	unsigned caps = cst_acl_capabilities(acl, path, op == CST_OP_LIST);
@@ -206,13 +206,27 @@ int cst_router_authorize(cst_vault *v, const char *token, const char *client_add
                          const char *path, cst_op op, int need_sudo)
 {
 	cst_caller caller = {{0}, NULL, 0};
-	cst_route rt = {path, 1, 0, NULL, NULL, need_sudo, 0};
+	cst_route rt = {path, 1, 0, NULL, NULL, need_sudo, 0, 0};
 	cst_engine_ctx ctx = {v, NULL, "", "", "", &caller, 0};
 	int rc = cst_token_authenticate(&caller, v, token, client_addr);
 	if (rc == CST_OK)
 		rc = authorize(v, &ctx, &rt, op, path);
 	cst_caller_release(&caller);
 	return rc;
+}
+
+int cst_router_may_block(cst_router *r, cst_op op, const char *path)
+{
+	if (op != CST_OP_READ && op != CST_OP_LIST)
+		return 1;
+	cst_mount_table *table = cst_router_get(r);
+	const cst_mount *m = table ? find_mount(table, path) : NULL;
+	const cst_engine *e = m ? (m->engine ? m->engine : cst_engine_find(m->type)) : NULL;
+	const char *tail = NULL;
+	const cst_route *rt = e ? find_route(e, path + strlen(m->path), &tail) : NULL;
+	int blocks = rt != NULL && rt->blocks;
+	cst_router_put(r, table);
+	return blocks;
 }
 
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,

@@ -43,6 +43,7 @@ typedef struct cst_route {
 	int (*exists)(cst_engine_ctx *ctx, int *out);
 	int root_protected; /* needs sudo besides the normal capability */
 	int unauthenticated; /* reachable without a token (lookup of wrapping...) */
+	int blocks;          /* may wait long even to read (calls out to the network) */
 } cst_route;
 
 struct cst_engine {
@@ -94,6 +95,11 @@ json_t *cst_router_default_mounts(void);
 int cst_router_authorize(cst_vault *v, const char *token, const char *client_addr,
                          const char *path, cst_op op, int need_sudo)
 	__attribute__((warn_unused_result));
+
+/* 1 if op on path may block for long: every write (it waits for its
+ * commit's fsync) and reads of routes marked blocks. For the server, which
+ * runs such requests off its HTTP threads. */
+int cst_router_may_block(cst_router *r, cst_op op, const char *path);
 
 int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_request *req,
                         cst_response *resp) __attribute__((warn_unused_result));

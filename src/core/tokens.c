@@ -13,6 +13,7 @@
 #include "storage/storage.h"
 #include "util/base64.h"
 #include "util/cidr.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
 
@@ -44,14 +45,17 @@ static int64_t now_s(void)
  * reads the winner's. */
 static int load_salt(cst_vault *v)
 {
+	if (v->token_mac != NULL) /* the hot path: no lock */
+		return CST_OK;
 	int rc = CST_OK;
 	pthread_mutex_lock(&v->salt_lock);
-	for (int tries = 0; !v->token_salt_loaded && tries < 2; tries++) {
+	for (int tries = 0; v->token_mac == NULL && tries < 2; tries++) {
 		cst_buf raw = CST_BUF_INIT;
 		rc = cst_barrier_get(&v->barrier, SALT_PATH, &raw, NULL);
-		if (rc == CST_OK && raw.len == sizeof(v->token_salt)) {
-			memcpy(v->token_salt, raw.ptr, raw.len);
-			v->token_salt_loaded = 1;
+		if (rc == CST_OK && raw.len == 32) {
+			cst_mac_key *k = NULL;
+			if ((rc = cst_mac_key_new(&k, raw.ptr, raw.len)) == CST_OK)
+				v->token_mac = k;
 		} else if (rc == CST_OK) {
 			rc = cst_fail(CST_EINTEGRITY, "token salt is damaged");
 		} else if (rc == CST_ENOTFOUND) {
@@ -78,9 +82,9 @@ int cst_token_hash(cst_vault *v, const char *token, char *out)
 	unsigned char mac[CST_SHA256_LEN];
 	int rc = load_salt(v);
 	if (rc == CST_OK)
-		rc = cst_mac_sha256(mac, v->token_salt, sizeof(v->token_salt), token, strlen(token));
-	for (int i = 0; rc == CST_OK && i < CST_SHA256_LEN; i++)
-		snprintf(out + 2 * i, 3, "%02x", mac[i]);
+		rc = cst_mac_key_sha256(mac, v->token_mac, token, strlen(token));
+	if (rc == CST_OK)
+		cst_hex_encode(out, mac, sizeof(mac));
 	return rc;
 }
 
@@ -173,7 +177,7 @@ static int save_entry(cst_vault *v, const char *hash, json_t *entry, int is_new,
 {
 	char id_key[KEY_MAX], acc_key[KEY_MAX], parent_key[KEY_MAX], exp_key[KEY_MAX],
 		old_exp_key[KEY_MAX];
-	char *text = json_dumps(entry, JSON_COMPACT);
+	char *text = cst_json_dump(entry);
 	char acc_ref[128];
 	const char *accessor = json_string_value(json_object_get(entry, "accessor"));
 	const char *parent = json_string_value(json_object_get(entry, "parent"));

@@ -8,8 +8,10 @@
 
 #include "core/error.h"
 #include "core/keysource.h"
+#include "core/policy.h"
 #include "core/tokens.h"
 #include "util/timefmt.h"
+#include "crypto/kdf.h"
 #include "crypto/rand.h"
 #include "crypto/shamir.h"
 #include "storage/storage.h"
@@ -41,8 +43,11 @@ static int new_handle(cst_vault **out, const cst_open_opts *opts)
 	v->default_ttl = v->max_ttl = 768 * 3600; /* Vault's defaults: 32 days */
 	/* One second bounds how long another process's token or policy change
 	 * can go unseen here; this process's own changes drop entries at once. */
-	cst_cache_init(&v->token_cache, 100000, 1000000000LL);
+	/* 20,000 decoded entries (about 1.7 KiB each) at most: tokens used
+	 * within the last second, swept every few seconds by the server. */
+	cst_cache_init(&v->token_cache, 20000, 1000000000LL);
 	cst_cache_init(&v->policy_cache, 1024, 1000000000LL);
+	v->acl_cache = cst_acl_cache_new(); /* NULL: ACLs are built per request */
 	if (rc < 0) {
 		cst_vault_close(v);
 		return rc;
@@ -107,10 +112,11 @@ void cst_vault_seal(cst_vault *v)
 	if (v->unsealed) {
 		cst_router_release(&v->router);
 		cst_barrier_release(&v->barrier);
-		cst_wipe(v->token_salt, sizeof(v->token_salt));
-		v->token_salt_loaded = 0;
+		cst_mac_key_free(v->token_mac);
+		v->token_mac = NULL;
 		cst_cache_clear(&v->token_cache);
 		cst_cache_clear(&v->policy_cache);
+		cst_acl_cache_changed(v->acl_cache);
 		v->unsealed = 0;
 	}
 	pthread_rwlock_unlock(&v->state);
@@ -285,6 +291,7 @@ void cst_vault_close(cst_vault *v)
 	json_decref(v->seal_record);
 	cst_cache_release(&v->token_cache);
 	cst_cache_release(&v->policy_cache);
+	cst_acl_cache_free(v->acl_cache);
 	pthread_mutex_destroy(&v->salt_lock);
 	pthread_rwlock_destroy(&v->state);
 	free(v);
@@ -305,6 +312,14 @@ int cst_vault_request(cst_vault *v, const cst_request *req, cst_response *out)
 	                     : (memset(out, 0, sizeof(*out)), cst_fail(CST_ESEALED, "Vault is sealed"));
 	pthread_rwlock_unlock(&v->state);
 	return rc;
+}
+
+int cst_vault_may_block(cst_vault *v, cst_op op, const char *path)
+{
+	pthread_rwlock_rdlock(&v->state);
+	int blocks = v->unsealed && cst_router_may_block(&v->router, op, path);
+	pthread_rwlock_unlock(&v->state);
+	return blocks;
 }
 
 int cst_vault_root_token(json_t **out_auth, cst_vault *v, const char *id)
@@ -331,6 +346,8 @@ int cst_vault_sweep(cst_vault *v, uint64_t *out_revoked)
 	*out_revoked = 0;
 	pthread_rwlock_rdlock(&v->state);
 	int rc = v->unsealed ? cst_token_sweep(v, cst_now_ns() / 1000000000, out_revoked) : CST_OK;
+	cst_cache_sweep(&v->token_cache);
+	cst_cache_sweep(&v->policy_cache);
 	pthread_rwlock_unlock(&v->state);
 	return rc;
 }

@@ -17,9 +17,9 @@ struct cst_vault {
 	char backend[16];
 	char key_source[320];
 	unsigned flags;
-	/* HMAC key for token ids, loaded (or made) on first use. */
-	unsigned char token_salt[32];
-	int token_salt_loaded;
+	/* HMAC key for token ids, loaded (or made) on first use; read without
+	 * the lock once set (it changes only under the state lock, at seal). */
+	struct cst_mac_key *_Atomic token_mac;
 	pthread_mutex_t salt_lock;
 	/* Seal state: requests hold it shared, seal/unseal exclusively. */
 	pthread_rwlock_t state;
@@ -28,6 +28,7 @@ struct cst_vault {
 	int64_t default_ttl, max_ttl; /* token TTLs, seconds */
 	cst_cache token_cache;  /* token hash -> entry */
 	cst_cache policy_cache; /* policy name -> stored record */
+	struct cst_acl_cache *acl_cache; /* policy set -> compiled ACL; may be NULL */
 };
 
 #endif

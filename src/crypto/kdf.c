@@ -7,6 +7,7 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <pthread.h>
+#include <string.h>
 
 #include "core/error.h"
 
@@ -40,6 +41,67 @@ int cst_mac_sha256(unsigned char out[CST_SHA256_LEN], const void *key, size_t ke
 	         EVP_MAC_update(ctx, msg_len ? msg : empty, msg_len) == 1 &&
 	         EVP_MAC_final(ctx, out, &n, CST_SHA256_LEN) == 1 && n == CST_SHA256_LEN;
 	EVP_MAC_CTX_free(ctx);
+	return ok ? CST_OK : cst_fail(CST_ERROR, "hmac failed");
+}
+
+struct cst_mac_key {
+	EVP_MD_CTX *inner; /* SHA-256 after absorbing key ^ ipad */
+	EVP_MD_CTX *outer; /* SHA-256 after absorbing key ^ opad */
+};
+
+void cst_mac_key_free(cst_mac_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_MD_CTX_free(k->inner); /* frees (and cleanses) the digest state */
+	EVP_MD_CTX_free(k->outer);
+	OPENSSL_free(k);
+}
+
+/* HMAC as RFC 2104 defines it: H((K ^ opad) || H((K ^ ipad) || m)), with
+ * K hashed first when longer than the 64-byte block. */
+int cst_mac_key_new(cst_mac_key **out, const void *key, size_t key_len)
+{
+	unsigned char block[64], pad[64];
+	*out = NULL;
+	memset(block, 0, sizeof(block));
+	if (key_len > sizeof(block))
+		cst_sha256(block, key, key_len);
+	else if (key_len)
+		memcpy(block, key, key_len);
+	cst_mac_key *k = OPENSSL_zalloc(sizeof(*k));
+	int ok = k != NULL && (k->inner = EVP_MD_CTX_new()) != NULL &&
+	         (k->outer = EVP_MD_CTX_new()) != NULL;
+	for (int i = 0; ok && i < 64; i++)
+		pad[i] = block[i] ^ 0x36;
+	ok = ok && EVP_DigestInit_ex(k->inner, EVP_sha256(), NULL) == 1 &&
+	     EVP_DigestUpdate(k->inner, pad, sizeof(pad)) == 1;
+	for (int i = 0; ok && i < 64; i++)
+		pad[i] = block[i] ^ 0x5c;
+	ok = ok && EVP_DigestInit_ex(k->outer, EVP_sha256(), NULL) == 1 &&
+	     EVP_DigestUpdate(k->outer, pad, sizeof(pad)) == 1;
+	OPENSSL_cleanse(block, sizeof(block));
+	OPENSSL_cleanse(pad, sizeof(pad));
+	if (!ok) {
+		cst_mac_key_free(k);
+		return cst_fail(CST_ERROR, "hmac key set-up failed");
+	}
+	*out = k;
+	return CST_OK;
+}
+
+int cst_mac_key_sha256(unsigned char out[CST_SHA256_LEN], const cst_mac_key *k, const void *msg,
+                       size_t msg_len)
+{
+	unsigned char inner[CST_SHA256_LEN];
+	unsigned int n = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c != NULL && EVP_MD_CTX_copy_ex(c, k->inner) == 1 &&
+	         (msg_len == 0 || EVP_DigestUpdate(c, msg, msg_len) == 1) &&
+	         EVP_DigestFinal_ex(c, inner, &n) == 1 && EVP_MD_CTX_copy_ex(c, k->outer) == 1 &&
+	         EVP_DigestUpdate(c, inner, sizeof(inner)) == 1 && EVP_DigestFinal_ex(c, out, &n) == 1;
+	EVP_MD_CTX_free(c);
+	OPENSSL_cleanse(inner, sizeof(inner));
 	return ok ? CST_OK : cst_fail(CST_ERROR, "hmac failed");
 }
 

@@ -11,6 +11,7 @@
 #include "core/limits.h"
 #include "core/names.h"
 #include "engines/types.h"
+#include "util/json.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
 
@@ -46,27 +47,41 @@ json_t *kv_new_meta(int64_t now)
 	                 "cas_required", 0, "delete_version_after", 0, "custom_metadata", "versions");
 }
 
-int kv_load(kv_record *rec, cst_engine_ctx *ctx, const char *name)
+static int load_meta(kv_record *rec, cst_engine_ctx *ctx, const char *name, int shared)
 {
 	char key[CST_LIMIT_STORAGE_KEY + 1];
-	cst_buf raw = CST_BUF_INIT;
+	json_t *meta = NULL;
 	rec->meta = NULL;
 	rec->rev = 0;
 	int rc = cst_name_check(name, strlen(name));
 	if (rc == CST_OK)
 		rc = kv_meta_key(key, ctx, name);
 	if (rc == CST_OK)
-		rc = cst_barrier_get(ctx->barrier, key, &raw, &rec->rev);
+		rc = cst_barrier_get_json_shared(ctx->barrier, key, &meta, &rec->rev);
 	if (rc == CST_ENOTFOUND) {
 		cst_error_clear();
-		rc = CST_OK;
-	} else if (rc == CST_OK) {
-		rec->meta = json_loadb(raw.ptr, raw.len, 0, NULL);
-		if (!json_is_object(rec->meta))
-			rc = cst_fail(CST_EINTEGRITY, "metadata of %.200s is damaged", name);
+		rec->rev = 0;
+		return CST_OK;
 	}
-	cst_buf_release(&raw);
-	return rc;
+	if (rc < 0)
+		return rc;
+	if (shared) {
+		rec->meta = meta;
+		return CST_OK;
+	}
+	rec->meta = json_deep_copy(meta);
+	json_decref(meta);
+	return rec->meta ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
+}
+
+int kv_load(kv_record *rec, cst_engine_ctx *ctx, const char *name)
+{
+	return load_meta(rec, ctx, name, 0);
+}
+
+int kv_load_shared(kv_record *rec, cst_engine_ctx *ctx, const char *name)
+{
+	return load_meta(rec, ctx, name, 1);
 }
 
 void kv_record_release(kv_record *rec)
@@ -78,21 +93,15 @@ void kv_record_release(kv_record *rec)
 int kv_load_config(json_t **out, cst_engine_ctx *ctx)
 {
 	char key[CST_LIMIT_STORAGE_KEY + 1];
-	cst_buf raw = CST_BUF_INIT;
 	snprintf(key, sizeof(key), "%sconfig", ctx->storage_prefix);
-	int rc = cst_barrier_get(ctx->barrier, key, &raw, NULL);
 	*out = NULL;
-	if (rc == CST_OK) {
-		*out = json_loadb(raw.ptr, raw.len, 0, NULL);
-		if (!json_is_object(*out))
-			rc = cst_fail(CST_EINTEGRITY, "engine config is damaged");
-	} else if (rc == CST_ENOTFOUND) {
+	int rc = cst_barrier_get_json_shared(ctx->barrier, key, out, NULL);
+	if (rc == CST_ENOTFOUND) {
 		cst_error_clear();
 		rc = CST_OK;
 		*out = json_pack("{s:i, s:b, s:i}", "max_versions", 0, "cas_required", 0,
 		                 "delete_version_after", 0);
 	}
-	cst_buf_release(&raw);
 	return rc;
 }
 
@@ -108,7 +117,7 @@ int kv_save(cst_engine_ctx *ctx, const char *name, const kv_record *rec,
             const cst_barrier_op *extra, size_t n_extra)
 {
 	char key[CST_LIMIT_STORAGE_KEY + 1];
-	char *text = json_dumps(rec->meta, JSON_COMPACT);
+	char *text = cst_json_dump(rec->meta);
 	cst_barrier_op *ops = calloc(n_extra + 1, sizeof(*ops));
 	int rc = text && ops ? kv_meta_key(key, ctx, name) : cst_fail(CST_ENOMEM, "out of memory");
 	if (rc == CST_OK) {
@@ -116,7 +125,12 @@ int kv_save(cst_engine_ctx *ctx, const char *name, const kv_record *rec,
 		                          rec->rev ? (int64_t)rec->rev : CST_REV_ABSENT};
 		if (n_extra)
 			memcpy(ops + 1, extra, n_extra * sizeof(*ops));
-		rc = cst_barrier_batch(ctx->barrier, ops, n_extra + 1);
+		uint64_t rev = 0;
+		rc = cst_barrier_batch_rev(ctx->barrier, ops, n_extra + 1, &rev);
+		/* The next request on this secret (often the client's read of
+		 * what it wrote) then finds the record decoded already. */
+		if (rc == CST_OK)
+			cst_barrier_remember_json(ctx->barrier, key, rev, rec->meta);
 	}
 	free(ops);
 	free(text);
@@ -245,7 +259,7 @@ static int data_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 	uint64_t version = 0;
 	json_t *qv = json_object_get(req->data, "version");
 	int rc = qv ? kv_weak_uint(&version, qv, "version") : CST_OK;
-	if (rc < 0 || (rc = kv_load(&rec, ctx, ctx->rest)) < 0)
+	if (rc < 0 || (rc = kv_load_shared(&rec, ctx, ctx->rest)) < 0)
 		return rc;
 	if (rec.meta == NULL) {
 		rc = cst_fail(CST_ENOTFOUND, "no secret %.200s", ctx->rest);
@@ -274,7 +288,7 @@ static int data_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 		 * metadata: then it is simply gone. Only a version missing under
 		 * unchanged metadata means the store lost data. */
 		kv_record again;
-		int moved = kv_load(&again, ctx, ctx->rest) == CST_OK && again.rev != rec.rev;
+		int moved = kv_load_shared(&again, ctx, ctx->rest) == CST_OK && again.rev != rec.rev;
 		kv_record_release(&again);
 		rc = moved ? cst_fail(CST_ENOTFOUND, "version %llu of %.200s no longer exists",
 		                      (unsigned long long)version, ctx->rest)
@@ -336,7 +350,7 @@ static int trim_ops(cst_engine_ctx *ctx, json_t *meta, const json_t *config, cha
 static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data, int64_t cas,
                               const char *type, const json_t *config, cst_response *resp,
                               char (*keys)[CST_LIMIT_STORAGE_KEY + 1], cst_barrier_op *ops,
-                              size_t *n_ops_io, int64_t now);
+                              size_t *n_ops_io, int64_t now, size_t cap);
 
 /* Writes `data` as a new version of rec's secret and answers with its
  * summary. cas (or -1) is checked against the current version. */
@@ -349,10 +363,19 @@ static int write_version(cst_engine_ctx *ctx, kv_record *rec, json_t *data, int6
 	int rc;
 	if (rec->meta == NULL && (rec->meta = kv_new_meta(now)) == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
-	char (*keys)[CST_LIMIT_STORAGE_KEY + 1] = malloc((TRIM_BATCH + 1) * sizeof(*keys));
+	/* Room for the new version's key and the versions it pushes out: a
+	 * key is 1 KiB, and 65 of them on every write (64 KiB malloc'd and
+	 * freed) made glibc trim its heap, and each trim interrupts every
+	 * other core. */
+	uint64_t next = (uint64_t)kv_int(rec->meta, "current") + 1;
+	uint64_t oldest = (uint64_t)kv_int(rec->meta, "oldest");
+	uint64_t max = kv_max_versions(rec->meta, config);
+	uint64_t trims = next - oldest >= max ? next - max + 1 - oldest : 0;
+	size_t cap = 1 + (size_t)(trims < TRIM_BATCH ? trims : TRIM_BATCH);
+	char (*keys)[CST_LIMIT_STORAGE_KEY + 1] = malloc(cap * sizeof(*keys));
 	if (keys == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
-	rc = write_version_into(ctx, rec, data, cas, type, config, resp, keys, ops, &n_ops, now);
+	rc = write_version_into(ctx, rec, data, cas, type, config, resp, keys, ops, &n_ops, now, cap);
 	free(keys);
 	return rc;
 }
@@ -360,7 +383,7 @@ static int write_version(cst_engine_ctx *ctx, kv_record *rec, json_t *data, int6
 static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data, int64_t cas,
                               const char *type, const json_t *config, cst_response *resp,
                               char (*keys)[CST_LIMIT_STORAGE_KEY + 1], cst_barrier_op *ops,
-                              size_t *n_ops_io, int64_t now)
+                              size_t *n_ops_io, int64_t now, size_t cap)
 {
 	size_t n_ops = *n_ops_io;
 	int rc;
@@ -377,7 +400,7 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 		type = json_string_value(json_object_get(meta, "type"));
 	if ((rc = cst_type_validate(type, data)) < 0)
 		return rc;
-	char *text = json_dumps(data, JSON_COMPACT);
+	char *text = cst_json_dump(data);
 	if (text == NULL)
 		return cst_fail(CST_ENOMEM, "out of memory");
 	if (strlen(text) > CST_LIMIT_VALUE) {
@@ -404,7 +427,7 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 	rc = kv_version_key(keys[0], ctx, ctx->rest, version);
 	ops[0] = (cst_barrier_op){CST_STORAGE_PUT, keys[0], text, strlen(text), CST_REV_ANY};
 	if (rc == CST_OK)
-		rc = trim_ops(ctx, meta, config, keys, ops, &n_ops, TRIM_BATCH + 1);
+		rc = trim_ops(ctx, meta, config, keys, ops, &n_ops, cap);
 	if (rc == CST_OK)
 		rc = kv_save(ctx, ctx->rest, rec, ops, n_ops);
 	cst_free_wiped(text); /* the secret's plaintext */
@@ -433,7 +456,7 @@ static int with_record(cst_engine_ctx *ctx, const cst_request *req, cst_response
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s", cst_errmsg());
 		kv_record again;
-		if (kv_load(&again, ctx, ctx->rest) < 0)
+		if (kv_load_shared(&again, ctx, ctx->rest) < 0)
 			break;
 		int raced = again.rev != seen_rev;
 		kv_record_release(&again);
@@ -587,18 +610,15 @@ static int types_read(cst_engine_ctx *ctx, const cst_request *req, cst_response 
 /* The existence check for data/ and metadata/: does the secret exist? */
 static int secret_exists(cst_engine_ctx *ctx, int *out)
 {
-	char key[CST_LIMIT_STORAGE_KEY + 1];
-	cst_buf raw = CST_BUF_INIT;
+	kv_record rec;
 	*out = 0;
-	if (cst_name_check(ctx->rest, strlen(ctx->rest)) < 0 || kv_meta_key(key, ctx, ctx->rest) < 0)
+	if (cst_name_check(ctx->rest, strlen(ctx->rest)) < 0)
 		return CST_OK; /* the handler reports the bad name */
-	int rc = cst_barrier_get(ctx->barrier, key, &raw, NULL);
-	cst_buf_release(&raw);
-	if (rc == CST_ENOTFOUND) {
-		cst_error_clear();
-		return CST_OK;
-	}
-	*out = rc == CST_OK;
+	/* Through the record cache: the handler's own load right after is then
+	 * a cache hit instead of a second decryption and parse. */
+	int rc = kv_load_shared(&rec, ctx, ctx->rest);
+	*out = rc == CST_OK && rec.meta != NULL;
+	kv_record_release(&rec);
 	return rc;
 }
 
@@ -626,16 +646,17 @@ static int config_route(cst_engine_ctx *ctx, const cst_request *req, cst_respons
 
 static const cst_route kv_routes[] = {
 	{"data/", 0, RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE), data_route,
-	 secret_exists, 0, 0},
+	 secret_exists, 0, 0, 0},
 	{"metadata/", 0,
 	 RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST),
-	 kv_metadata_route, secret_exists, 0, 0},
-	{"metadata", 1, CST_OPS(CST_OP_LIST), kv_metadata_route, NULL, 0, 0},
-	{"delete/", 0, WR, kv_delete_versions, NULL, 0, 0},
-	{"undelete/", 0, WR, kv_undelete_versions, NULL, 0, 0},
-	{"destroy/", 0, WR, kv_destroy_versions, NULL, 0, 0},
-	{"config", 1, RD | WR, config_route, NULL, 0, 0},
-	{"types", 1, RD, types_read, NULL, 0, 0},
+	 kv_metadata_route, secret_exists, 0, 0, 0},
+	{"metadata", 1, CST_OPS(CST_OP_LIST), kv_metadata_route, NULL, 0, 0, 0},
+	{"delete/", 0, WR, kv_delete_versions, NULL, 0, 0, 0},
+	{"undelete/", 0, WR, kv_undelete_versions, NULL, 0, 0, 0},
+	{"destroy/", 0, WR, kv_destroy_versions, NULL, 0, 0, 0},
+	{"config", 1, RD | WR, config_route, NULL, 0, 0, 0},
+	{"types", 1, RD, types_read, NULL, 0, 0, 0},
+	{"check/", 0, RD, kv_check_read, NULL, 0, 0, 1}, /* calls the provider */
 };
 
 const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0])};

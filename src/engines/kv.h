@@ -28,18 +28,23 @@ int kv_meta_key(char *out, const cst_engine_ctx *ctx, const char *name);
 int kv_version_key(char *out, const cst_engine_ctx *ctx, const char *name, uint64_t version);
 
 /* Loads the metadata record of rest-of-path `name` (validated). A missing
- * record is not an error: rec->meta is NULL. */
+ * record is not an error: rec->meta is NULL. kv_load gives a private copy
+ * to change; kv_load_shared one that may be shared with other requests
+ * through the record cache: read only. */
 int kv_load(kv_record *rec, cst_engine_ctx *ctx, const char *name);
+int kv_load_shared(kv_record *rec, cst_engine_ctx *ctx, const char *name);
 void kv_record_release(kv_record *rec);
 
-/* The engine config, with defaults filled in. Owned by the caller. */
+/* The engine config, with defaults filled in; a reference the caller
+ * releases, possibly shared: read only (json_deep_copy it to change). */
 int kv_load_config(json_t **out, cst_engine_ctx *ctx);
 
 /* A fresh metadata record for a new secret. */
 json_t *kv_new_meta(int64_t now);
 
 /* Adds the metadata write (with a revision check against rec->rev) to ops
- * and applies ops plus extra in one batch. */
+ * and applies ops plus extra in one batch. On success rec->meta is shared
+ * with the record cache: do not change it afterwards. */
 int kv_save(cst_engine_ctx *ctx, const char *name, const kv_record *rec,
             const cst_barrier_op *extra, size_t n_extra);
 
@@ -90,5 +95,8 @@ int kv_metadata_route(cst_engine_ctx *ctx, const cst_request *req, cst_response 
 int kv_delete_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 int kv_undelete_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 int kv_destroy_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+
+/* secret/check/NAME (kv_check.c): a provider check of the credential. */
+int kv_check_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 
 #endif

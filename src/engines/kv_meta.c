@@ -79,7 +79,11 @@ int kv_config_write(cst_engine_ctx *ctx, const cst_request *req, cst_response *r
 	(void)resp;
 	json_t *config = NULL;
 	char key[CST_LIMIT_STORAGE_KEY + 1];
-	int rc = kv_load_config(&config, ctx);
+	json_t *shared = NULL;
+	int rc = kv_load_config(&shared, ctx);
+	if (rc == CST_OK && (config = json_deep_copy(shared)) == NULL)
+		rc = cst_fail(CST_ENOMEM, "out of memory");
+	json_decref(shared);
 	if (rc == CST_OK)
 		rc = apply_settings(config, req->data);
 	char *text = rc == CST_OK ? json_dumps(config, JSON_COMPACT) : NULL;
@@ -133,7 +137,7 @@ int kv_metadata_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 	(void)req;
 	kv_record rec;
 	json_t *config = NULL;
-	int rc = kv_load(&rec, ctx, ctx->rest);
+	int rc = kv_load_shared(&rec, ctx, ctx->rest);
 	if (rc < 0)
 		return rc;
 	if (rec.meta == NULL) {

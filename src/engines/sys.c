@@ -313,17 +313,17 @@ static int capabilities_self(cst_engine_ctx *ctx, const cst_request *req, cst_re
 #define POLICY_OPS (RD | WR | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST))
 
 static const cst_route sys_routes[] = {
-	{"key-status", 1, RD, key_status, NULL, 0, 0},
-	{"rotate", 1, WR, rotate, NULL, 1, 0},
-	{"rewrap", 1, WR, rewrap, NULL, 1, 0},
-	{"vault-status", 1, RD, vault_status, NULL, 0, 0},
-	{"mounts", 1, RD, mounts, NULL, 0, 0},
-	{"mounts/", 0, WR | CST_OPS(CST_OP_DELETE), mount_change, NULL, 0, 0},
-	{"policies/acl/", 0, POLICY_OPS, policy_route, NULL, 0, 0},
-	{"policies/acl", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0},
-	{"policy/", 0, POLICY_OPS, policy_route, NULL, 0, 0},
-	{"policy", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0},
-	{"capabilities-self", 1, WR, capabilities_self, NULL, 0, 0},
+	{"key-status", 1, RD, key_status, NULL, 0, 0, 0},
+	{"rotate", 1, WR, rotate, NULL, 1, 0, 0},
+	{"rewrap", 1, WR, rewrap, NULL, 1, 0, 0},
+	{"vault-status", 1, RD, vault_status, NULL, 0, 0, 0},
+	{"mounts", 1, RD, mounts, NULL, 0, 0, 0},
+	{"mounts/", 0, WR | CST_OPS(CST_OP_DELETE), mount_change, NULL, 0, 0, 0},
+	{"policies/acl/", 0, POLICY_OPS, policy_route, NULL, 0, 0, 0},
+	{"policies/acl", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0, 0},
+	{"policy/", 0, POLICY_OPS, policy_route, NULL, 0, 0, 0},
+	{"policy", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0, 0},
+	{"capabilities-self", 1, WR, capabilities_self, NULL, 0, 0, 0},
 };
 
 const cst_engine cst_engine_sys = {1, "system", sys_routes, sizeof(sys_routes) / sizeof(sys_routes[0])};

@@ -2,7 +2,7 @@
  * The names are the ones each ecosystem's own SDK or CLI reads: openai-
  * python (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_BASE_URL), anthropic-sdk,
  * huggingface_hub (HF_TOKEN, HF_ENDPOINT), the AWS SDKs (AWS_REGION,
- * AWS_ENDPOINT_URL), Ollama (OLLAMA_HOST), Slack Bolt (SLACK_BOT_TOKEN,
+ * AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS for the STS base_url), Ollama (OLLAMA_HOST), Slack Bolt (SLACK_BOT_TOKEN,
  * SLACK_APP_TOKEN), Supabase (SUPABASE_SERVICE_ROLE_KEY), twelve-factor
  * DATABASE_URL. */
 #include "engines/type_env.h"
@@ -30,6 +30,7 @@ static const struct {
 	{"aws", "session_token", "AWS_SESSION_TOKEN"},
 	{"aws", "region", "AWS_REGION"},
 	{"aws", "endpoint", "AWS_ENDPOINT_URL"},
+	{"aws", "base_url", "AWS_ENDPOINT_URL_STS"},
 	{"pinecone", "api_key", "PINECONE_API_KEY"},
 	{"pinecone", "environment", "PINECONE_ENVIRONMENT"},
 	{"weaviate", "url", "WEAVIATE_URL"},

@@ -51,7 +51,8 @@ static const type_spec types[] = {
 	  {"secret_access_key", REQ, SECRET, 0, ANY, {0}},
 	  {"session_token", OPT, SECRET, 0, ANY, {0}},
 	  {"region", OPT, PLAIN, 0, ANY, {0}},
-	  {"endpoint", OPT, PLAIN, 0, URL, {0}}}},
+	  {"endpoint", OPT, PLAIN, 0, URL, {0}},
+	  {"base_url", OPT, PLAIN, 0, URL, {0}}}},
 	{"custom", "any string fields", {{0}}},
 	{"openai", "OpenAI API key (sk-...)",
 	 {{"api_key", REQ, SECRET, 0, PREFIXED, {"sk-"}},
@@ -79,7 +80,8 @@ static const type_spec types[] = {
 	  {"service_role_key", OPT, SECRET, 1, SUPABASE_KEY, {0}}}},
 	{"slack", "Slack token (xox...) or incoming webhook",
 	 {{"token", OPT, SECRET, 1, PREFIXED, {"xoxb-", "xoxp-", "xoxa-", "xoxe-", "xapp-"}},
-	  {"webhook_url", OPT, SECRET, 1, PREFIXED, {"https://hooks.slack.com/"}}}},
+	  {"webhook_url", OPT, SECRET, 1, PREFIXED, {"https://hooks.slack.com/"}},
+	  {"base_url", OPT, PLAIN, 0, URL, {0}}}},
 };
 
 static const type_spec *find_type(const char *name)

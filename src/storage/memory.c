@@ -118,7 +118,7 @@ static int mem_list(cst_storage *st, const char *prefix, const char *after, size
 	return rc;
 }
 
-static int apply(memory_store *m, const cst_storage_op *op)
+static int apply(memory_store *m, const cst_storage_op *op, uint64_t rev)
 {
 	int found;
 	size_t i = find(m, op->key, &found);
@@ -159,11 +159,11 @@ static int apply(memory_store *m, const cst_storage_op *op)
 	}
 	m->entries[i].value = v;
 	m->entries[i].len = op->len;
-	m->entries[i].rev = m->next_rev++;
+	m->entries[i].rev = rev;
 	return CST_OK;
 }
 
-static int mem_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
+static int mem_batch(cst_storage *st, const cst_storage_op *ops, size_t n, uint64_t *out_rev)
 {
 	memory_store *m = (memory_store *)st;
 	int rc = CST_OK;
@@ -179,9 +179,12 @@ static int mem_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
 		if (rev != ops[j].expect_rev)
 			rc = cst_fail(CST_ECONFLICT, "entry changed concurrently");
 	}
+	uint64_t rev = m->next_rev++;
 	for (size_t j = 0; j < n && rc == CST_OK; j++)
 		if (ops[j].kind != CST_STORAGE_CHECK)
-			rc = apply(m, &ops[j]);
+			rc = apply(m, &ops[j], rev);
+	if (rc == CST_OK && out_rev != NULL)
+		*out_rev = rev;
 	pthread_mutex_unlock(&m->lock);
 	return rc;
 }

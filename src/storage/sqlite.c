@@ -1,78 +1,55 @@
-/* sqlite.c - the default storage backend: one SQLite file in WAL mode with
- * synchronous=FULL, so a batch returns only once it is durable. One table,
+/* sqlite.c - the default storage backend: one SQLite file in WAL mode; a
+ * batch returns only once it is durable (sqlite_write.c). One table,
  * kv(key, value, rev), WITHOUT ROWID so lookups and prefix scans walk one
- * b-tree. Statements are prepared once per handle. */
+ * b-tree. Statements are prepared once per connection.
+ *
+ * Who may use the file at once: any number of CLI processes (each holds
+ * <path>-lock shared), or one server alone (it holds it exclusively), so
+ * the server may cache what it reads. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "core/error.h"
-#include "storage/storage.h"
-
-enum { ST_GET, ST_LIST, ST_LIST_AFTER, ST_PUT, ST_DELETE, ST_REV, ST_COUNT, ST_COUNT_FROM,
-       ST_NEXT_REV, ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO,
-       ST_MAX };
+#include "storage/sqlite_store.h"
 
 static const char *const sql_text[ST_MAX] = {
 	[ST_GET] = "SELECT value, rev FROM kv WHERE key = ?1",
 	[ST_LIST] = "SELECT key FROM kv WHERE key >= ?1 ORDER BY key LIMIT ?2",
 	[ST_LIST_AFTER] = "SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?2",
+	[ST_COUNT] = "SELECT count(*) FROM kv WHERE key >= ?1 AND key < ?2",
+	[ST_COUNT_FROM] = "SELECT count(*) FROM kv WHERE key >= ?1",
 	/* Parenthesised: clang's -Wstring-concatenation takes a split literal in
 	 * an array initialiser for a missing comma. */
 	[ST_PUT] = ("INSERT INTO kv(key, value, rev) VALUES(?1, ?2, ?3) ON CONFLICT(key) DO UPDATE "
 	            "SET value = excluded.value, rev = excluded.rev"),
 	[ST_DELETE] = "DELETE FROM kv WHERE key = ?1",
 	[ST_REV] = "SELECT rev FROM kv WHERE key = ?1",
-	[ST_COUNT] = "SELECT count(*) FROM kv WHERE key >= ?1 AND key < ?2",
-	[ST_COUNT_FROM] = "SELECT count(*) FROM kv WHERE key >= ?1",
 	/* One store-wide counter: a key deleted and created again never gets a
 	 * revision it had before, so a stale compare-on-revision cannot pass. */
-	[ST_NEXT_REV] = "UPDATE seq SET n = n + 1 RETURNING n",
+	[ST_SEQ_GET] = "SELECT n FROM seq",
+	/* Not "UPDATE ... RETURNING": SQLite answers RETURNING through an
+	 * ephemeral table, a pager and 150 KiB of allocations per commit. */
+	[ST_SEQ_SET] = "UPDATE seq SET n = ?1",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT one_batch",
-	[ST_RELEASE] = "RELEASE one_batch",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO one_batch",
 };
 
-/* A batch waiting for the group commit (see sq_batch). */
-typedef struct pending_batch {
-	const cst_storage_op *ops;
-	size_t n;
-	int rc;
-	int done;
-	char msg[256];
-	struct pending_batch *next;
-} pending_batch;
+/* Read connections a server opens at most; more readers wait for one. */
+#define POOL_MAX 8
+/* The read cache of a server: entries and bytes (ciphertext). */
+#define CACHE_ENTRIES 16384
+#define CACHE_BYTES (16u << 20)
 
-typedef struct sqlite_store {
-	cst_storage base; /* must be first */
-	sqlite3 *db;
-	sqlite3_stmt *stmt[ST_MAX];
-	pthread_mutex_t lock; /* one connection: serialise its statements */
-	/* Group commit: batches queue here; one writer at a time (the leader)
-	 * commits every queued batch in one transaction and one fsync. */
-	pthread_mutex_t queue_lock;
-	pthread_cond_t queue_done;
-	pending_batch *queue;
-	int leader;
-	int bulk;   /* no fsync at all (bulk loads) */
-	int wrote;  /* a batch was committed: checkpoint at close */
-	int wal_fd; /* the -wal file, fsync'd outside the statement lock */
-	char *path;
-} sqlite_store;
-
-/* Maps an SQLite result to a custos code with a one-line message. */
-static int fail_sqlite(sqlite_store *s, int src, const char *what)
+int sq_fail(sqlite3 *db, int src, const char *what)
 {
-	const char *msg = s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(src);
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(src);
 	switch (src & 0xff) {
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
@@ -92,10 +69,34 @@ static int fail_sqlite(sqlite_store *s, int src, const char *what)
 	}
 }
 
-static int exec(sqlite_store *s, const char *sql)
+static int exec(sqlite3 *db, const char *sql)
 {
-	int src = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	return src == SQLITE_OK ? CST_OK : fail_sqlite(s, src, "setup");
+	int src = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	return src == SQLITE_OK ? CST_OK : sq_fail(db, src, "setup");
+}
+
+static void conn_close(sq_conn *c)
+{
+	for (int i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(c->stmt[i]);
+	sqlite3_close_v2(c->db);
+	c->db = NULL;
+}
+
+/* Prepares the first n statements on c. */
+static int conn_prepare(sqlite_store *s, sq_conn *c, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int src = sqlite3_prepare_v3(c->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                             &c->stmt[i], NULL);
+		if (src != SQLITE_OK)
+			/* A file without our table is not a vault (or was truncated). */
+			return src == SQLITE_ERROR
+			               ? cst_fail(CST_EINTEGRITY, "%s is damaged or not a custos vault",
+			                          s->path)
+			               : sq_fail(c->db, src, "prepare");
+	}
+	return CST_OK;
 }
 
 static void sq_close(cst_storage *st)
@@ -103,16 +104,32 @@ static void sq_close(cst_storage *st)
 	sqlite_store *s = (sqlite_store *)st;
 	if (s == NULL)
 		return;
-	for (int i = 0; i < ST_MAX; i++)
-		sqlite3_finalize(s->stmt[i]);
-	if (s->wrote)
-		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
-	sqlite3_close_v2(s->db);
+	sq_checkpointer_stop(s);
+	while (s->pool_free) {
+		sq_conn *c = s->pool_free;
+		s->pool_free = c->next_free;
+		conn_close(c);
+		free(c);
+	}
+	/* A process that wrote checkpoints and removes the WAL at close, so a
+	 * copy of the vault file alone taken afterwards holds every write. */
+	if (s->wrote && s->main.db)
+		sqlite3_db_config(s->main.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, (int *)NULL);
+	conn_close(&s->main);
+	cst_readcache_free(s->cache);
 	if (s->wal_fd >= 0)
 		close(s->wal_fd);
+	/* Only now: closing any descriptor of a file drops the process's
+	 * fcntl locks on it, and SQLite's connections are gone. The lock file
+	 * is another file, but keep the order obvious. */
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->queue_lock);
-	pthread_cond_destroy(&s->queue_done);
+	pthread_mutex_destroy(&s->pool_lock);
+	pthread_cond_destroy(&s->pool_cond);
+	pthread_mutex_destroy(&s->ckpt_lock);
+	pthread_cond_destroy(&s->ckpt_cond);
 	free(s->path);
 	free(s);
 }
@@ -129,9 +146,48 @@ static int create_file(const char *path)
 	return CST_OK;
 }
 
+/* Takes <path>-lock: exclusively for a server, shared otherwise. A
+ * read-only open of a vault whose lock file cannot be made goes without. */
+static int take_file_lock(sqlite_store *s, unsigned flags)
+{
+	char lock[4200];
+	snprintf(lock, sizeof(lock), "%s-lock", s->path);
+	int readonly = (flags & CST_STORAGE_READONLY) != 0;
+	s->lock_fd = open(lock, (readonly ? O_RDONLY : O_RDWR | O_CREAT) | O_CLOEXEC | O_NOFOLLOW,
+	                  0600);
+	if (s->lock_fd < 0)
+		return readonly ? CST_OK
+		                : cst_fail(CST_EIO, "cannot open the lock file %s: %s", lock,
+		                           strerror(errno));
+	int exclusive = (flags & CST_STORAGE_EXCLUSIVE) != 0;
+	while (flock(s->lock_fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+		if (errno == EINTR)
+			continue;
+		return errno == EWOULDBLOCK
+		               ? cst_fail(CST_ESEALED, "vault is locked by another process (%s)",
+		                          exclusive ? "in use" : "a server holds it")
+		               : cst_fail(CST_EIO, "cannot lock %s: %s", lock, strerror(errno));
+	}
+	return CST_OK;
+}
+
+static int open_conn(sqlite_store *s, sq_conn *c, int readonly)
+{
+	int oflags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	int src = sqlite3_open_v2(s->path, &c->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK)
+		return sq_fail(c->db, src, "open");
+	sqlite3_busy_timeout(c->db, 10000);
+	/* A process that only read (`custos get`) does not checkpoint and
+	 * delete the WAL at close: that was an fsync and two file re-creations
+	 * per read. One that wrote does (sq_close). */
+	sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	return CST_OK;
+}
+
 static int sq_open(cst_storage **out, const char *path, unsigned flags)
 {
-	int rc, src;
+	int rc;
 	if (flags & CST_STORAGE_CREATE) {
 		if ((rc = create_file(path)) < 0)
 			return rc;
@@ -144,57 +200,45 @@ static int sq_open(cst_storage **out, const char *path, unsigned flags)
 	s->base.backend = &cst_storage_sqlite;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->queue_lock, NULL);
-	pthread_cond_init(&s->queue_done, NULL);
-	s->wal_fd = -1;
+	pthread_mutex_init(&s->pool_lock, NULL);
+	pthread_cond_init(&s->pool_cond, NULL);
+	pthread_mutex_init(&s->ckpt_lock, NULL);
+	pthread_cond_init(&s->ckpt_cond, NULL);
+	s->wal_fd = s->lock_fd = -1;
 	s->bulk = (flags & CST_STORAGE_BULK) != 0;
+	s->readonly = (flags & CST_STORAGE_READONLY) != 0;
+	s->pooled = (flags & CST_STORAGE_EXCLUSIVE) && !s->readonly;
 	s->path = strdup(path);
-	int oflags = (flags & CST_STORAGE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	src = sqlite3_open_v2(path, &s->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
-	if (src != SQLITE_OK) {
-		rc = fail_sqlite(s, src, "open");
+	if (s->path == NULL) {
+		rc = cst_fail(CST_ENOMEM, "out of memory");
 		goto done;
 	}
-	sqlite3_busy_timeout(s->db, 10000);
-	/* A process that only read (`custos get`) does not checkpoint and
-	 * delete the WAL at close: that was an fsync and two file re-creations
-	 * per read. One that wrote does (sq_close), so a copy of the vault
-	 * file alone taken after a write holds that write. */
-	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	if ((rc = take_file_lock(s, flags)) < 0 ||
+	    (rc = open_conn(s, &s->main, s->readonly)) < 0)
+		goto done;
+	sqlite3 *db = s->main.db;
 	if (flags & CST_STORAGE_CREATE) {
-		if ((rc = exec(s, "PRAGMA journal_mode=WAL")) < 0 ||
-		    (rc = exec(s, "CREATE TABLE seq(n INTEGER NOT NULL); INSERT INTO seq VALUES(0); "
-		                  "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, "
-		                  "rev INTEGER NOT NULL) WITHOUT ROWID")) < 0)
+		if ((rc = exec(db, "PRAGMA journal_mode=WAL")) < 0 ||
+		    (rc = exec(db, "CREATE TABLE seq(n INTEGER NOT NULL); INSERT INTO seq VALUES(0); "
+		                      "CREATE TABLE kv(key TEXT PRIMARY KEY, value BLOB NOT NULL, "
+		                      "rev INTEGER NOT NULL) WITHOUT ROWID")) < 0)
 			goto done;
 	}
 	/* NORMAL: SQLite does not fsync at commit; sq_batch fsyncs the WAL
 	 * itself, after the commit and outside the statement lock, so readers
 	 * are not held up by the disk and one fsync covers a whole group of
 	 * batches. A batch is acknowledged only after that fsync. */
-	rc = exec(s, (flags & CST_STORAGE_BULK) ? "PRAGMA synchronous=OFF"
-	                                        : "PRAGMA synchronous=NORMAL");
-	/* A server owns its file: one lock for the session instead of an
-	 * fcntl pair per statement (and a second server is refused). */
-	if (rc == CST_OK && (flags & CST_STORAGE_EXCLUSIVE))
-		rc = exec(s, "PRAGMA locking_mode=EXCLUSIVE");
+	rc = exec(db, s->bulk ? "PRAGMA synchronous=OFF" : "PRAGMA synchronous=NORMAL");
 	/* Deleted rows (destroyed versions, old seals) are zeroed in the file,
 	 * not left in free pages. */
 	if (rc == CST_OK)
-		rc = exec(s, "PRAGMA secure_delete=ON");
-	if (rc < 0)
-		goto done;
-	for (int i = 0; i < ST_MAX; i++) {
-		src = sqlite3_prepare_v3(s->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT,
-		                         &s->stmt[i], NULL);
-		if (src != SQLITE_OK) {
-			/* A file without our table is not a vault (or was truncated). */
-			rc = (src == SQLITE_ERROR)
-			             ? cst_fail(CST_EINTEGRITY, "%s is damaged or not a custos vault", path)
-			             : fail_sqlite(s, src, "prepare");
-			goto done;
-		}
+		rc = exec(db, "PRAGMA secure_delete=ON");
+	if (rc == CST_OK)
+		rc = conn_prepare(s, &s->main, s->readonly ? ST_READS : ST_MAX);
+	if (rc == CST_OK && s->pooled) {
+		s->cache = cst_readcache_new(CACHE_ENTRIES, CACHE_BYTES);
+		rc = sq_checkpointer_start(s);
 	}
-	rc = CST_OK;
 done:
 	if (rc < 0) {
 		sq_close(&s->base);
@@ -206,13 +250,72 @@ done:
 	return rc;
 }
 
-static int sq_get(cst_storage *st, const char *key, unsigned char **out_value, size_t *out_len,
-                  uint64_t *out_rev)
+/* A connection for one read: main (under its lock) unless the store is
+ * pooled; give it back with put_reader. */
+static int get_reader(sqlite_store *s, sq_conn **out)
 {
-	sqlite_store *s = (sqlite_store *)st;
-	int rc;
-	pthread_mutex_lock(&s->lock);
-	sqlite3_stmt *q = s->stmt[ST_GET];
+	if (!s->pooled) {
+		pthread_mutex_lock(&s->lock);
+		*out = &s->main;
+		return CST_OK;
+	}
+	pthread_mutex_lock(&s->pool_lock);
+	while (s->pool_free == NULL && s->pool_open >= POOL_MAX)
+		pthread_cond_wait(&s->pool_cond, &s->pool_lock);
+	sq_conn *c = s->pool_free;
+	if (c != NULL) {
+		s->pool_free = c->next_free;
+		pthread_mutex_unlock(&s->pool_lock);
+		*out = c;
+		return CST_OK;
+	}
+	s->pool_open++;
+	pthread_mutex_unlock(&s->pool_lock);
+	c = calloc(1, sizeof(*c));
+	int rc = c ? open_conn(s, c, 1) : cst_fail(CST_ENOMEM, "out of memory");
+	if (rc == CST_OK)
+		rc = conn_prepare(s, c, ST_READS);
+	if (rc < 0) {
+		if (c)
+			conn_close(c);
+		free(c);
+		pthread_mutex_lock(&s->pool_lock);
+		s->pool_open--;
+		pthread_cond_signal(&s->pool_cond);
+		pthread_mutex_unlock(&s->pool_lock);
+		return rc;
+	}
+	*out = c;
+	return CST_OK;
+}
+
+static void put_reader(sqlite_store *s, sq_conn *c)
+{
+	if (!s->pooled) {
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	pthread_mutex_lock(&s->pool_lock);
+	c->next_free = s->pool_free;
+	s->pool_free = c;
+	pthread_cond_signal(&s->pool_cond);
+	pthread_mutex_unlock(&s->pool_lock);
+}
+
+static void done_with(sqlite3_stmt *q)
+{
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+}
+
+static int read_entry(sqlite_store *s, const char *key, unsigned char **out_value,
+                      size_t *out_len, uint64_t *out_rev)
+{
+	sq_conn *c;
+	int rc = get_reader(s, &c);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *q = c->stmt[ST_GET];
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	int src = sqlite3_step(q);
 	if (src == SQLITE_ROW) {
@@ -226,16 +329,31 @@ static int sq_get(cst_storage *st, const char *key, unsigned char **out_value, s
 				memcpy(*out_value, v, n);
 			*out_len = n;
 			*out_rev = (uint64_t)sqlite3_column_int64(q, 1);
-			rc = CST_OK;
 		}
 	} else if (src == SQLITE_DONE) {
 		rc = cst_fail(CST_ENOTFOUND, "no entry");
 	} else {
-		rc = fail_sqlite(s, src, "read");
+		rc = sq_fail(c->db, src, "read");
 	}
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	pthread_mutex_unlock(&s->lock);
+	done_with(q);
+	put_reader(s, c);
+	return rc;
+}
+
+static int sq_get(cst_storage *st, const char *key, unsigned char **out_value, size_t *out_len,
+                  uint64_t *out_rev)
+{
+	sqlite_store *s = (sqlite_store *)st;
+	if (s->cache == NULL)
+		return read_entry(s, key, out_value, out_len, out_rev);
+	int absent = 0;
+	uint64_t ticket = 0;
+	if (cst_readcache_get(s->cache, key, out_value, out_len, out_rev, &absent, &ticket))
+		return absent ? cst_fail(CST_ENOTFOUND, "no entry") : CST_OK;
+	int rc = read_entry(s, key, out_value, out_len, out_rev);
+	if (rc == CST_OK || rc == CST_ENOTFOUND)
+		cst_readcache_fill(s->cache, key, *out_value, *out_len, *out_rev, rc == CST_ENOTFOUND,
+		                   ticket);
 	return rc;
 }
 
@@ -245,9 +363,11 @@ static int sq_list(cst_storage *st, const char *prefix, const char *after, size_
 	sqlite_store *s = (sqlite_store *)st;
 	size_t plen = strlen(prefix);
 	int use_after = after != NULL && strcmp(after, prefix) >= 0;
-	int rc = CST_OK;
-	pthread_mutex_lock(&s->lock);
-	sqlite3_stmt *q = s->stmt[use_after ? ST_LIST_AFTER : ST_LIST];
+	sq_conn *c;
+	int rc = get_reader(s, &c);
+	if (rc < 0)
+		return rc;
+	sqlite3_stmt *q = c->stmt[use_after ? ST_LIST_AFTER : ST_LIST];
 	sqlite3_bind_text(q, 1, use_after ? after : prefix, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
 	int src;
@@ -259,161 +379,10 @@ static int sq_list(cst_storage *st, const char *prefix, const char *after, size_
 		rc = cst_storage_keys_add(out, k, klen);
 	}
 	if (rc == CST_OK && src != SQLITE_ROW && src != SQLITE_DONE)
-		rc = fail_sqlite(s, src, "list");
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	pthread_mutex_unlock(&s->lock);
+		rc = sq_fail(c->db, src, "list");
+	done_with(q);
+	put_reader(s, c);
 	return rc;
-}
-
-static int step_done(sqlite_store *s, sqlite3_stmt *q, const char *what)
-{
-	int src = sqlite3_step(q);
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	return src == SQLITE_DONE ? CST_OK : fail_sqlite(s, src, what);
-}
-
-static int check_rev(sqlite_store *s, const cst_storage_op *op)
-{
-	sqlite3_stmt *q = s->stmt[ST_REV];
-	sqlite3_bind_text(q, 1, op->key, -1, SQLITE_STATIC);
-	int src = sqlite3_step(q);
-	int64_t rev = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : CST_REV_ABSENT;
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	if (src != SQLITE_ROW && src != SQLITE_DONE)
-		return fail_sqlite(s, src, "read");
-	return rev == op->expect_rev ? CST_OK
-	                             : cst_fail(CST_ECONFLICT, "entry changed concurrently");
-}
-
-static int apply(sqlite_store *s, const cst_storage_op *op, int64_t rev)
-{
-	int rc;
-	if (op->expect_rev != CST_REV_ANY && (rc = check_rev(s, op)) < 0)
-		return rc;
-	sqlite3_stmt *q;
-	switch (op->kind) {
-	case CST_STORAGE_PUT:
-		q = s->stmt[ST_PUT];
-		sqlite3_bind_text(q, 1, op->key, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(q, 2, op->len ? (const void *)op->value : "", (int)op->len,
-		                  SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, rev);
-		return step_done(s, q, "write");
-	case CST_STORAGE_DELETE:
-		q = s->stmt[ST_DELETE];
-		sqlite3_bind_text(q, 1, op->key, -1, SQLITE_STATIC);
-		return step_done(s, q, "delete");
-	case CST_STORAGE_CHECK:
-		return CST_OK;
-	}
-	return cst_fail(CST_EINVAL, "unknown storage op");
-}
-
-/* The revision every put of this batch gets. */
-static int next_rev(sqlite_store *s, int64_t *out)
-{
-	sqlite3_stmt *q = s->stmt[ST_NEXT_REV];
-	int src = sqlite3_step(q);
-	if (src == SQLITE_ROW)
-		*out = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
-	return src == SQLITE_ROW ? CST_OK : fail_sqlite(s, src, "revision counter");
-}
-
-/* Applies one queued batch inside the group's transaction, under a
- * savepoint so a failed revision check undoes that batch alone. */
-static void apply_one(sqlite_store *s, pending_batch *b, int64_t rev)
-{
-	int rc = step_done(s, s->stmt[ST_SAVEPOINT], "savepoint");
-	for (size_t i = 0; i < b->n && rc == CST_OK; i++)
-		rc = apply(s, &b->ops[i], rev);
-	if (rc == CST_OK) {
-		rc = step_done(s, s->stmt[ST_RELEASE], "release");
-	} else {
-		snprintf(b->msg, sizeof(b->msg), "%s", cst_errmsg());
-		(void)step_done(s, s->stmt[ST_ROLLBACK_TO], "rollback");
-		(void)step_done(s, s->stmt[ST_RELEASE], "release");
-	}
-	b->rc = rc;
-}
-
-static int sync_wal(sqlite_store *s)
-{
-	if (s->bulk)
-		return CST_OK;
-	if (s->wal_fd < 0) {
-		char wal[4200];
-		snprintf(wal, sizeof(wal), "%s-wal", s->path);
-		s->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
-		if (s->wal_fd < 0)
-			return cst_fail(CST_EIO, "cannot open the write-ahead log: %s", strerror(errno));
-	}
-	return fdatasync(s->wal_fd) == 0 ? CST_OK
-	                                 : cst_fail(CST_EIO, "cannot sync the write-ahead log: %s",
-	                                            strerror(errno));
-}
-
-/* Commits every batch in the list in one transaction; sets each rc. */
-static void commit_group(sqlite_store *s, pending_batch *group)
-{
-	char msg[256] = "";
-	pthread_mutex_lock(&s->lock);
-	s->wrote = 1;
-	int rc = step_done(s, s->stmt[ST_BEGIN], "begin");
-	int64_t rev = 0;
-	if (rc == CST_OK)
-		rc = next_rev(s, &rev);
-	for (pending_batch *b = group; b && rc == CST_OK; b = b->next)
-		apply_one(s, b, rev);
-	if (rc == CST_OK)
-		rc = step_done(s, s->stmt[ST_COMMIT], "commit");
-	if (rc < 0) {
-		snprintf(msg, sizeof(msg), "%s", cst_errmsg());
-		(void)step_done(s, s->stmt[ST_ROLLBACK], "rollback");
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (rc == CST_OK && (rc = sync_wal(s)) < 0)
-		snprintf(msg, sizeof(msg), "%s", cst_errmsg());
-	/* A failed commit or sync fails every batch of the group, even those
-	 * whose own ops were fine: none of them is known to be durable. */
-	for (pending_batch *b = group; b; b = b->next)
-		if (rc < 0 && b->rc == CST_OK) {
-			b->rc = rc;
-			snprintf(b->msg, sizeof(b->msg), "%s", msg);
-		}
-}
-
-static int sq_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
-{
-	sqlite_store *s = (sqlite_store *)st;
-	pending_batch me = {ops, n, CST_OK, 0, "", NULL};
-	pthread_mutex_lock(&s->queue_lock);
-	me.next = s->queue;
-	s->queue = &me;
-	while (!me.done) {
-		if (s->leader) {
-			pthread_cond_wait(&s->queue_done, &s->queue_lock);
-			continue;
-		}
-		/* Lead: take everything queued so far (ours included). */
-		s->leader = 1;
-		pending_batch *group = s->queue;
-		s->queue = NULL;
-		pthread_mutex_unlock(&s->queue_lock);
-		commit_group(s, group);
-		pthread_mutex_lock(&s->queue_lock);
-		for (pending_batch *b = group; b; b = b->next)
-			b->done = 1;
-		s->leader = 0;
-		pthread_cond_broadcast(&s->queue_done);
-	}
-	pthread_mutex_unlock(&s->queue_lock);
-	if (me.rc < 0)
-		cst_fail(me.rc, "%s", me.msg);
-	return me.rc;
 }
 
 static int sq_count(cst_storage *st, const char *prefix, uint64_t *out)
@@ -431,9 +400,13 @@ static int sq_count(cst_storage *st, const char *prefix, uint64_t *out)
 		hi[--plen] = '\0';
 	if (plen > 0)
 		hi[plen - 1] = (char)((unsigned char)hi[plen - 1] + 1);
-	int rc = CST_OK;
-	pthread_mutex_lock(&s->lock);
-	sqlite3_stmt *q = s->stmt[plen > 0 ? ST_COUNT : ST_COUNT_FROM];
+	sq_conn *c;
+	int rc = get_reader(s, &c);
+	if (rc < 0) {
+		free(hi);
+		return rc;
+	}
+	sqlite3_stmt *q = c->stmt[plen > 0 ? ST_COUNT : ST_COUNT_FROM];
 	sqlite3_bind_text(q, 1, prefix, -1, SQLITE_STATIC);
 	if (plen > 0)
 		sqlite3_bind_text(q, 2, hi, -1, SQLITE_STATIC);
@@ -441,10 +414,9 @@ static int sq_count(cst_storage *st, const char *prefix, uint64_t *out)
 	if (src == SQLITE_ROW)
 		*out = (uint64_t)sqlite3_column_int64(q, 0);
 	else
-		rc = fail_sqlite(s, src, "count");
-	sqlite3_reset(q);
-	sqlite3_clear_bindings(q);
-	pthread_mutex_unlock(&s->lock);
+		rc = sq_fail(c->db, src, "count");
+	done_with(q);
+	put_reader(s, c);
 	free(hi);
 	return rc;
 }

@@ -70,6 +70,14 @@ int cst_storage_list(cst_storage *st, const char *prefix, const char *after, siz
 
 int cst_storage_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
 {
+	return cst_storage_batch_rev(st, ops, n, NULL);
+}
+
+int cst_storage_batch_rev(cst_storage *st, const cst_storage_op *ops, size_t n, uint64_t *out_rev)
+{
+	uint64_t rev = 0;
+	if (out_rev != NULL)
+		*out_rev = 0;
 	for (size_t i = 0; i < n; i++) {
 		int rc = check_key(ops[i].key);
 		if (rc < 0)
@@ -78,7 +86,10 @@ int cst_storage_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
 			return cst_fail(CST_ENOMEM, "stored value of %zu bytes is over the limit",
 			                ops[i].len);
 	}
-	return n ? st->backend->batch(st, ops, n) : CST_OK;
+	int rc = n ? st->backend->batch(st, ops, n, &rev) : CST_OK;
+	if (rc == CST_OK && out_rev != NULL)
+		*out_rev = rev;
+	return rc;
 }
 
 int cst_storage_count(cst_storage *st, const char *prefix, uint64_t *out)

@@ -20,6 +20,9 @@ int cst_storage_list(cst_storage *st, const char *prefix, const char *after, siz
                      cst_storage_keys *out) __attribute__((warn_unused_result));
 int cst_storage_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
 	__attribute__((warn_unused_result));
+/* The same, telling the revision the batch's puts got. */
+int cst_storage_batch_rev(cst_storage *st, const cst_storage_op *ops, size_t n, uint64_t *out_rev)
+	__attribute__((warn_unused_result));
 int cst_storage_count(cst_storage *st, const char *prefix, uint64_t *out)
 	__attribute__((warn_unused_result));
 /* One-op conveniences over batch. */

@@ -82,3 +82,14 @@ int cst_b64_decode(unsigned char *out, size_t *out_len, const char *in, size_t l
 	*out_len = o;
 	return CST_OK;
 }
+
+void cst_hex_encode(char *out, const void *in, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = in;
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0x0f];
+	}
+	out[2 * n] = '\0';
+}

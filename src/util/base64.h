@@ -1,4 +1,5 @@
-/* base64.h - RFC 4648 base64, standard and URL-safe alphabets. */
+/* base64.h - RFC 4648 base64, standard and URL-safe alphabets, and base16
+ * (lowercase hex). */
 #ifndef CST_BASE64_H
 #define CST_BASE64_H
 
@@ -18,5 +19,8 @@ size_t cst_b64_encode(char *out, const void *in, size_t n, int alphabet);
  * bytes. Returns CST_OK or CST_EINVAL. */
 int cst_b64_decode(unsigned char *out, size_t *out_len, const char *in, size_t len,
                    int alphabet) __attribute__((warn_unused_result));
+
+/* Lowercase hex of n bytes into out (2n + 1 bytes), NUL-terminated. */
+void cst_hex_encode(char *out, const void *in, size_t n);
 
 #endif

@@ -1,4 +1,4 @@
-"""dotenv_diff.py - the differential half of t0202: random .env files made
+"""dotenv_diff.py - the differential half of t0302: random .env files made
 of the constructs dotenv readers disagree on, and the comparison of what
 `custos import dotenv` stored with what python-dotenv (Debian 12's
 python3-dotenv 0.21, the reference) reads from the same file.
@@ -19,7 +19,7 @@ import json, logging, os, random, sys
 
 TOKENS = ["A", "B", "FOO", "foo.bar", "x-y", "export", " ", "  ", "\t", "=", "==", "#", " #", "# c",
           "'", "\"", "\\", "\\\\", "\\'", "\\\"", "\\n", "\\t", "\\x", "\n", "\r\n", "\r", "${A}",
-          "${B:-d}", "${NOPE}", "${NOPE:-z}", "${T0202_FROM_ENV}", "${", "}", ":-", "$A", "\u00a0",
+          "${B:-d}", "${NOPE}", "${NOPE:-z}", "${DOTENV_TEST_FROM_ENV}", "${", "}", ":-", "$A", "\u00a0",
           "\u2003", "\x0b", "\x0c", "\x1c", "\u3000", "\x85", "\u2028", "\u202f", "\u200b", "é", "v",
           "value", "1", "export ", "é=", "'k'", "\"v\"", "'v'", "x#y", " x "]
 KEYS = ["A", "B", "C", "FOO", "x.y", "é", "export A", "export  B", "'Q'", "'a\nb'"]

@@ -115,6 +115,12 @@ req GET secret/data/big "${AUTH[@]}"
 expect_code 404 "nothing stored by a 413"
 healthy "413s"
 
+# A large but reasonable request head (a 16 KiB header, as big JWTs get)
+# is served: the cap is 32 KiB.
+mid=$("$PY" -c 'print("a" * 16000)')
+req GET sys/health -H "X-Padding: $mid"
+expect_code 200 "a 16 KiB header"
+
 # A huge header or URL: libmicrohttpd refuses it itself (431 or 414 when
 # over MHD_OPTION_CONNECTION_MEMORY_LIMIT); any 4xx will do, then the
 # server must still answer.

@@ -42,6 +42,10 @@ expect_status 1 env -u CUSTOS_CACERT "$CUSTOS_BIN" get ai/claude -f api_key
 expect_in "$ERR" "certificate" && expect_one_line "$ERR"
 # Plain HTTP to a TLS listener fails cleanly too.
 expect_status 1 env CUSTOS_ADDR="http://127.0.0.1:$port" "$CUSTOS_BIN" get ai/claude
+# While the server runs it holds the vault file alone: the local CLI on
+# the same file is refused (exit 7), and nothing there changes.
+expect_status 7 env -u CUSTOS_ADDR "$CUSTOS_BIN" --vault "$T_DIR/server.db" list
+expect_in "$ERR" "locked by another process" && expect_one_line "$ERR"
 expect_status 0 custos operator seal
 expect_status 7 custos get ai/claude && expect_in "$ERR" "sealed"
 t_done

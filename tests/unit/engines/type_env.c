@@ -30,6 +30,8 @@ static void test_names(void **state)
 	assert_string_equal(var("github", "x", "token", NULL), "GITHUB_TOKEN");
 	assert_string_equal(var("aws", "x", "session_token", NULL), "AWS_SESSION_TOKEN");
 	assert_string_equal(var("aws", "x", "region", NULL), "AWS_REGION");
+	assert_string_equal(var("aws", "x", "base_url", NULL), "AWS_ENDPOINT_URL_STS");
+	assert_string_equal(var("slack", "x", "base_url", NULL), "SLACK_BASE_URL");
 	assert_string_equal(var("pinecone", "x", "api_key", NULL), "PINECONE_API_KEY");
 	assert_string_equal(var("pinecone", "x", "base_url", NULL), "PINECONE_BASE_URL");
 	assert_string_equal(var("db_dsn", "anything", "dsn", NULL), "DATABASE_URL");

@@ -10,6 +10,8 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -24,10 +26,14 @@ typedef struct fixture {
 	char dir[64];   /* sqlite only: the mkdtemp directory */
 	char path[128]; /* sqlite only: dir + "/vault.db" */
 	cst_storage *st;
+	unsigned flags; /* open flags besides CREATE */
 } fixture;
 
-static fixture fx_memory = {"memory", "", "", NULL};
-static fixture fx_sqlite = {"sqlite", "", "", NULL};
+static fixture fx_memory = {"memory", "", "", NULL, 0};
+static fixture fx_sqlite = {"sqlite", "", "", NULL, 0};
+/* As a server opens it: exclusive, reads through a connection pool and
+ * the read cache, a checkpointer thread. */
+static fixture fx_server = {"sqlite", "", "", NULL, CST_STORAGE_EXCLUSIVE};
 
 static int is_sqlite(const fixture *f)
 {
@@ -63,7 +69,9 @@ static int setup(void **state)
 			return -1;
 		snprintf(f->path, sizeof(f->path), "%s/vault.db", f->dir);
 	}
-	return cst_storage_open(&f->st, f->backend, f->path, CST_STORAGE_CREATE) == CST_OK ? 0 : -1;
+	return cst_storage_open(&f->st, f->backend, f->path, CST_STORAGE_CREATE | f->flags) == CST_OK
+	               ? 0
+	               : -1;
 }
 
 static int teardown(void **state)
@@ -228,6 +236,30 @@ static void test_recreated_key_new_rev(void **state)
 	cst_storage_op op = {CST_STORAGE_PUT, "k", (const unsigned char *)"3", 1, (int64_t)r1};
 	assert_int_equal(cst_storage_batch(f->st, &op, 1), CST_ECONFLICT);
 	assert_value(f->st, "k", "two", 3);
+}
+
+/* A batch tells the revision its puts got, the one get reports; checks
+ * and deletes alone take none that matters, but never fail to say. */
+static void test_batch_rev(void **state)
+{
+	fixture *f = *state;
+	cst_storage_op ops[] = {
+		{CST_STORAGE_PUT, "a", (const unsigned char *)"1", 1, CST_REV_ANY},
+		{CST_STORAGE_PUT, "b", (const unsigned char *)"2", 1, CST_REV_ABSENT},
+	};
+	uint64_t rev = 0;
+	assert_int_equal(cst_storage_batch_rev(f->st, ops, N(ops), &rev), CST_OK);
+	assert_true(rev != 0);
+	assert_int_equal(rev_of(f->st, "a"), rev);
+	assert_int_equal(rev_of(f->st, "b"), rev);
+	uint64_t again = 0;
+	assert_int_equal(cst_storage_batch_rev(f->st, ops, 1, &again), CST_OK);
+	assert_true(again > rev);
+	assert_int_equal(rev_of(f->st, "a"), again);
+	/* A refused batch reports no revision. */
+	uint64_t none = 77;
+	assert_int_equal(cst_storage_batch_rev(f->st, &ops[1], 1, &none), CST_ECONFLICT);
+	assert_int_equal(none, 0);
 }
 
 /* Keys sharing prefixes; byte order puts '#' (0x23) before '/' (0x2f)
@@ -552,7 +584,7 @@ static void test_sqlite_mode(void **state)
 	assert_int_equal(stat(p, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	/* SQLite's side files copy the main file's mode. */
-	static const char *const side[] = {"-wal", "-shm"};
+	static const char *const side[] = {"-wal", "-shm", "-lock"};
 	for (size_t i = 0; i < N(side); i++) {
 		char q[180];
 		snprintf(q, sizeof(q), "%s%s", p, side[i]);
@@ -731,6 +763,106 @@ static void test_sqlite_zeroed_pages(void **state)
 	assert_int_equal(check_damaged_rows(f->path), 0);
 }
 
+/* ---- sqlite in server mode */
+
+/* A server holds the file alone: no other opener, shared or exclusive,
+ * until it closes; then a CLI opens it again. */
+static void test_server_holds_file(void **state)
+{
+	fixture *f = *state;
+	put(f->st, "k", "v", 1);
+	cst_storage *other = NULL;
+	assert_int_equal(cst_storage_open(&other, "sqlite", f->path, 0), CST_ESEALED);
+	assert_null(other);
+	assert_int_equal(cst_storage_open(&other, "sqlite", f->path, CST_STORAGE_EXCLUSIVE),
+	                 CST_ESEALED);
+	cst_storage_close(f->st);
+	f->st = NULL;
+	assert_int_equal(cst_storage_open(&other, "sqlite", f->path, 0), CST_OK);
+	assert_value(other, "k", "v", 1);
+	/* And while a CLI has it open, a server cannot take it. */
+	assert_int_equal(cst_storage_open(&f->st, "sqlite", f->path, CST_STORAGE_EXCLUSIVE),
+	                 CST_ESEALED);
+	cst_storage_close(other);
+	assert_int_equal(cst_storage_open(&f->st, "sqlite", f->path, CST_STORAGE_EXCLUSIVE), CST_OK);
+	assert_value(f->st, "k", "v", 1);
+}
+
+/* Readers in other threads never see a value older than the last
+ * acknowledged write, whatever the read cache and the pool do: the
+ * writer publishes each sequence number once its batch returned, and a
+ * reader that saw n published must read at least n. */
+#define RW_WRITES 1500
+#define RW_READERS 4
+typedef struct rw_shared {
+	cst_storage *st;
+	atomic_ulong acked;
+	atomic_int stop;
+	atomic_int stale; /* reads that went backwards */
+	atomic_ulong reads;
+} rw_shared;
+
+static unsigned long value_number(const unsigned char *v, size_t n)
+{
+	char buf[32];
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return strtoul(buf, NULL, 10);
+}
+
+static void *rw_reader(void *arg)
+{
+	rw_shared *sh = arg;
+	while (!atomic_load(&sh->stop)) {
+		unsigned long floor = atomic_load(&sh->acked);
+		unsigned char *v = NULL;
+		size_t n = 0;
+		uint64_t rev = 0;
+		if (cst_storage_get(sh->st, "counter", &v, &n, &rev) == CST_OK &&
+		    value_number(v, n) < floor)
+			atomic_fetch_add(&sh->stale, 1);
+		free(v);
+		atomic_fetch_add(&sh->reads, 1);
+	}
+	return NULL;
+}
+
+static void test_server_reads_follow_writes(void **state)
+{
+	fixture *f = *state;
+	rw_shared sh = {.st = f->st};
+	put(f->st, "counter", "0", 1);
+	pthread_t readers[RW_READERS];
+	for (int i = 0; i < RW_READERS; i++)
+		assert_int_equal(pthread_create(&readers[i], NULL, rw_reader, &sh), 0);
+	for (unsigned long i = 1; i <= RW_WRITES; i++) {
+		char text[32];
+		int n = snprintf(text, sizeof(text), "%lu", i);
+		put(f->st, "counter", text, (size_t)n);
+		atomic_store(&sh.acked, i);
+	}
+	atomic_store(&sh.stop, 1);
+	for (int i = 0; i < RW_READERS; i++)
+		pthread_join(readers[i], NULL);
+	assert_int_equal(atomic_load(&sh.stale), 0);
+	assert_true(atomic_load(&sh.reads) > 0);
+	assert_value(f->st, "counter", "1500", 4);
+}
+
+/* The cache remembers that a key is absent, and forgets it once written. */
+static void test_server_absent_then_created(void **state)
+{
+	fixture *f = *state;
+	assert_missing(f->st, "later");
+	assert_missing(f->st, "later");
+	put(f->st, "later", "here", 4);
+	assert_value(f->st, "later", "here", 4);
+	assert_int_equal(cst_storage_delete(f->st, "later"), CST_OK);
+	assert_missing(f->st, "later");
+}
+
 /* ---- runner */
 
 #define T(fn, fx) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, fx)
@@ -738,7 +870,8 @@ static void test_sqlite_zeroed_pages(void **state)
 	T(test_get_missing, fx), T(test_roundtrip, fx), T(test_overwrite_changes_rev, fx),        \
 	        T(test_delete, fx), T(test_list_prefix, fx), T(test_list_after_and_limit, fx),    \
 	        T(test_batch_atomic, fx), T(test_expect_rev, fx), T(test_check_op, fx),           \
-	        T(test_count, fx), T(test_key_limits, fx), T(test_recreated_key_new_rev, fx)
+	        T(test_count, fx), T(test_key_limits, fx), T(test_recreated_key_new_rev, fx),   \
+	        T(test_batch_rev, fx)
 
 int main(void)
 {
@@ -753,7 +886,15 @@ int main(void)
 		T(test_sqlite_truncated, &fx_sqlite),
 		T(test_sqlite_zeroed_pages, &fx_sqlite),
 	};
+	const struct CMUnitTest server_tests[] = {
+		CONTRACT(&fx_server),
+		T(test_server_holds_file, &fx_server),
+		T(test_server_reads_follow_writes, &fx_server),
+		T(test_server_absent_then_created, &fx_server),
+	};
 	int failed = cmocka_run_group_tests_name("storage contract: memory", memory_tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("storage contract: sqlite", sqlite_tests, NULL, NULL);
+	failed += cmocka_run_group_tests_name("storage contract: sqlite, server mode", server_tests,
+	                                      NULL, NULL);
 	return failed;
 }
