@@ -11,7 +11,7 @@
 # node_modules is missing or older than the lock file.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libpq-dev postgresql sqlite3 python3 procps curl python3-hvac python3-cryptography"
+pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libpq-dev postgresql sqlite3 python3 procps curl python3-hvac python3-cryptography python3-dotenv python3-yaml"
 for arg in "$@"; do
 	case "$arg" in
 	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind wrk nginx linux-perf" ;;

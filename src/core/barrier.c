@@ -28,7 +28,7 @@ static int open_blob(cst_buf *out, const unsigned char *key, const char *path,
 	cst_sealed_view v;
 	int rc = cst_sealed_parse(&v, blob, len);
 	if (rc < 0)
-		return cst_fail(rc, "stored value at %.200s is damaged: %s", path, cst_errmsg());
+		return cst_fail_prefix(rc, "stored value at %.200s is damaged", path);
 	if (v.term != want_term)
 		return cst_fail(CST_EINTEGRITY, "stored value at %.200s has the wrong term", path);
 	return cst_sealed_open(out, key, &v, path);
@@ -175,7 +175,7 @@ static int open_value(cst_barrier *b, const char *key, const unsigned char *blob
 	cst_sealed_view v;
 	int rc = cst_sealed_parse(&v, blob, len);
 	if (rc < 0)
-		return cst_fail(rc, "stored value at %.200s is damaged: %s", key, cst_errmsg());
+		return cst_fail_prefix(rc, "stored value at %.200s is damaged", key);
 	pthread_mutex_lock(&b->lock);
 	cst_term *t = cst_keyring_find(b->kr, v.term);
 	/* Another process may have rotated since we loaded the keyring. */
