@@ -237,7 +237,7 @@ int cst_barrier_get_json_shared(cst_barrier *b, const char *key, json_t **out, u
 	if (rc == CST_OK && (*out = cst_record_cache_get(b->records, key, rev)) == NULL &&
 	    (rc = open_value(b, key, blob, len, &raw)) == CST_OK &&
 	    (rc = parse_object(out, key, &raw)) == CST_OK)
-		cst_record_cache_put(b->records, key, rev, *out);
+		cst_record_cache_put(b->records, key, rev, *out, raw.len);
 	if (out_rev != NULL)
 		*out_rev = rev;
 	cst_buf_release(&raw);
@@ -375,9 +375,10 @@ void cst_barrier_cache_records(cst_barrier *b)
 		b->records = cst_record_cache_new();
 }
 
-void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record)
+void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record,
+                               size_t stored_len)
 {
-	cst_record_cache_put(b->records, key, rev, record);
+	cst_record_cache_put(b->records, key, rev, record, stored_len);
 }
 
 int cst_barrier_rotate(cst_barrier *b)
