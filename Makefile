@@ -33,6 +33,10 @@ LIB_OBJS := \
 	src/util/json.o \
 	src/util/json_dump.o \
 	src/util/hcl.o \
+	src/util/utf8.o \
+	src/util/dotenv.o \
+	src/util/mask.o \
+	src/util/template.o \
 	src/util/cidr.o \
 	src/util/url.o \
 	src/util/httpmsg.o \
@@ -73,6 +77,8 @@ LIB_OBJS := \
 	src/engines/kv.o \
 	src/engines/kv_meta.o \
 	src/engines/types.o \
+	src/engines/type_env.o \
+	src/engines/type_header.o \
 	src/engines/sys.o \
 	src/engines/sys_audit.o \
 	src/engines/token.o \
@@ -118,6 +124,13 @@ CLI_OBJS := \
 	cli/cmd_presign.o \
 	cli/cmd_check.o \
 	cli/exec.o \
+	cli/cmd_run.o \
+	cli/cmd_inject.o \
+	cli/cmd_header.o \
+	cli/cmd_import_env.o \
+	cli/cmd_import_dotenv.o \
+	cli/cmd_export.o \
+	cli/envset.o \
 	cli/remote.o
 
 SERVER_OBJS := \
@@ -152,10 +165,10 @@ FUZZ_REPLAY := $(patsubst fuzz/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 FUZZ_BIN := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 EXAMPLES := $(BUILD)/examples/read_secret
 BENCH_BIN := $(BUILD)/bench/seal_open $(BUILD)/bench/gen_vault $(BUILD)/bench/get_phases \
-             $(BUILD)/bench/scrypt_cost
+             $(BUILD)/bench/scrypt_cost $(BUILD)/bench/gen_output $(BUILD)/bench/mask_speed
 SOAK_BIN := $(BUILD)/tests/soak/soak
 
-.PHONY: all test unit integration integration-remote compat fuzz-replay header-test asan bench fuzz install run clean deps soak
+.PHONY: all test unit integration integration-remote compat fuzz-replay header-test asan bench bench-workflow fuzz install run clean deps soak
 
 all: $(BIN) $(SERVER) $(CHECK) $(EXAMPLES)
 
@@ -271,6 +284,10 @@ soak: $(SERVER) $(SOAK_BIN)
 
 bench: $(BIN) $(BENCH_BIN)
 	bench/run.sh
+
+# custos run overhead (local and remote), --mask throughput, dotenv import.
+bench-workflow: $(BIN) $(SERVER) $(BENCH_BIN)
+	bench/workflow.sh
 
 deps:
 	scripts/install-deps.sh

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "custos.h"
 #include "custos/request.h"
@@ -21,6 +22,7 @@ typedef struct cli_ctx {
 	const char *passphrase_file;
 	cst_vault *vault;     /* opened on first request; owned */
 	const char *command;  /* the command name, for messages */
+	mode_t start_umask;   /* before main's umask(077), for programs run */
 } cli_ctx;
 
 /* One option of a command. Values of repeatable options collect in vals. */
@@ -107,6 +109,50 @@ int cli_save_token(const char *token);
 /* Builds "mount/kind/name" into out; CST_EINVAL for a bad name. */
 int cli_kv_path(char *out, size_t n, const char *kind, const char *name, int allow_folder);
 
+/* Credentials as environment variables (envset.c), for run and export. */
+typedef struct cst_ref cst_ref;
+typedef struct cli_envvar {
+	char *var;      /* the variable's name */
+	char *value;    /* wiped on release */
+	size_t len;
+	char *origin;   /* the secret's name, or where an explicit entry came from */
+	char *type;     /* the credential's type, or NULL */
+	char *field;    /* the field, or NULL for a literal */
+	int secret;     /* a secret field: masked by --mask */
+	int explicit;   /* named by a map file or the environment, not by default */
+} cli_envvar;
+
+typedef struct cli_envset {
+	cli_envvar *v; /* owned, in the order added */
+	size_t n, cap;
+	json_t *cache;   /* secret name -> its read response */
+	json_t *index;   /* variable -> position in v */
+	json_t *claimed; /* "NAME\nFIELD" of fields explicit entries took */
+	json_t *added;   /* names of the secrets added whole */
+} cli_envset;
+
+void cli_envset_release(cli_envset *s);
+/* Reads a secret once (cached): {"data", "metadata"}, borrowed. */
+int cli_fetch_secret(cli_ctx *ctx, cli_envset *s, const char *name, json_t **out);
+/* Every field of a secret under its default variable name, skipping the
+ * fields and variables explicit entries took. */
+int cli_envset_add_secret(cli_ctx *ctx, cli_envset *s, const char *name);
+/* An explicit entry: var from a reference, or a literal value; a later
+ * entry for the same variable replaces an earlier one. */
+int cli_envset_add_ref(cli_ctx *ctx, cli_envset *s, const char *var, const cst_ref *ref,
+                       const char *origin);
+int cli_envset_add_literal(cli_envset *s, const char *var, const char *value, size_t len,
+                           const char *origin);
+/* The lines of a map file (dotenv syntax): VAR=custos://NAME/FIELD, or a
+ * literal value passed as it is. */
+int cli_envset_map_file(cli_ctx *ctx, cli_envset *s, const char *path);
+
+/* Stores data as credential name of type (cmd_import.c): a new version,
+ * or nothing when the current version holds the same data (returns 1).
+ * CST_ECONFLICT when name is a credential of another type. */
+int cli_import_store(cli_ctx *ctx, const char *name, const char *type, json_t *data,
+                     long long *out_version);
+
 /* Commands (cmd_*.c). */
 int cmd_init(cli_ctx *ctx, int argc, char **argv);
 int cmd_status(cli_ctx *ctx, int argc, char **argv);
@@ -137,6 +183,12 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv);
 int cmd_import_fernet(cli_ctx *ctx, int argc, char **argv);
 int cmd_presign(cli_ctx *ctx, int argc, char **argv);
 int cmd_check(cli_ctx *ctx, int argc, char **argv);
+int cmd_run(cli_ctx *ctx, int argc, char **argv);
+int cmd_inject(cli_ctx *ctx, int argc, char **argv);
+int cmd_header(cli_ctx *ctx, int argc, char **argv);
+int cmd_import_env(cli_ctx *ctx, int argc, char **argv);
+int cmd_import_dotenv(cli_ctx *ctx, int argc, char **argv);
+int cmd_export(cli_ctx *ctx, int argc, char **argv);
 
 /* Execs helper (custos-server, custos-check) from custos's own directory
  * with the global flags and argv; returns only on failure (status 1). */

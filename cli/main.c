@@ -45,10 +45,14 @@ static const command commands[] = {
 	{"user", cmd_user, "create, change and delete userpass users"},
 	{"team", cmd_team, "create, change and delete teams (policies, an own kv mount)"},
 	{"approle", cmd_approle, "roles, role_ids and secret_ids for services; approle login"},
-	{"import", cmd_import, "import credentials from other tools (custos import -h)"},
+	{"import", cmd_import, "import credentials: the environment, a .env file, Fernet tokens"},
 	{"check", cmd_check, "check credentials against their providers (custos check -h)"},
 	{"presign", cmd_presign, "presigned S3 URLs from an aws credential"},
 	{"fernet", cmd_fernet, "encrypt or decrypt Fernet tokens (Python cryptography.fernet)"},
+	{"run", cmd_run, "run a command with credentials in its environment"},
+	{"inject", cmd_inject, "fill custos:// references in a template into a file (0600)"},
+	{"header", cmd_header, "print a credential's HTTP auth header (curl -H @<(...))"},
+	{"export", cmd_export, "write credentials as dotenv, JSON, shell or Kubernetes Secrets"},
 };
 
 static void usage(FILE *f)
@@ -104,8 +108,8 @@ int main(int argc, char **argv)
 {
 	cst_mem_no_core_dumps();
 	cst_mem_init_json();
-	umask(077);
 	cli_ctx ctx = {0};
+	ctx.start_umask = umask(077);
 	int status = take_globals(&ctx, &argc, argv);
 	if (status != 0)
 		return status;

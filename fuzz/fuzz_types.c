@@ -74,6 +74,16 @@ static int model_untyped(const json_t *obj)
 	return 1;
 }
 
+static int all_strings(const json_t *obj)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)obj, k, v)
+		if (!json_is_string(v))
+			return 0;
+	return 1;
+}
+
 static int all_nonempty_strings(const json_t *obj)
 {
 	const char *k;
@@ -110,11 +120,11 @@ static void check_object(json_t *obj)
 		int rc = validate(type, obj);
 		if (rc == CST_OK && untyped != CST_OK)
 			fail("a type accepted field names that untyped data may not have", type);
-		if (rc == CST_OK && !all_nonempty_strings(obj))
+		if (rc == CST_OK && strcmp(type, "custom") != 0 && !all_nonempty_strings(obj))
 			fail("a type accepted a non-string or empty value", type);
 		if (strcmp(type, "custom") == 0 &&
 		    (rc == CST_OK) != (untyped == CST_OK && json_object_size(obj) > 0 &&
-		                       all_nonempty_strings(obj)))
+		                       all_strings(obj)))
 			fail("custom validation disagrees with its rule", type);
 	}
 

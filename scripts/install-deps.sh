@@ -13,7 +13,7 @@
 # Debian 12 has no smaller package with promtool).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libpq-dev postgresql sqlite3 python3 procps curl python3-hvac python3-cryptography prometheus"
+pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libpq-dev postgresql sqlite3 python3 procps curl python3-hvac python3-cryptography python3-dotenv python3-yaml prometheus"
 for arg in "$@"; do
 	case "$arg" in
 	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind wrk nginx linux-perf" ;;

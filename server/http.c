@@ -74,10 +74,11 @@ static enum MHD_Result send_typed(struct MHD_Connection *c, int status, char *te
 	struct MHD_Response *r;
 	if (text == NULL)
 		r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-	else
-		r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	else /* bodies carry secrets (and sys/init's unseal keys): wiped when freed */
+		r = MHD_create_response_from_buffer_with_free_callback(strlen(text), text,
+		                                                       cst_free_wiped);
 	if (r == NULL) {
-		free(text);
+		cst_free_wiped(text);
 		return MHD_NO;
 	}
 	/* hvac reads errors only when Content-Type is exactly this. */
@@ -130,6 +131,13 @@ static answer value_answer(int status, json_t *v)
 {
 	answer a = {status, v ? cst_json_dump(v) : NULL, NULL};
 	json_decref(v);
+	if (v != NULL && a.text == NULL) { /* out of memory: never a 200 with no body */
+		static const char oom[] = "{\"errors\":[\"out of memory\"]}";
+		a.status = 500;
+		a.text = malloc(sizeof(oom));
+		if (a.text != NULL)
+			memcpy(a.text, oom, sizeof(oom));
+	}
 	return a;
 }
 
@@ -237,7 +245,13 @@ static enum MHD_Result handle(server_state *st, struct MHD_Connection *c, const 
 		p->job.run = run_on_worker;
 		atomic_store(&p->state, RUNNING);
 		MHD_suspend_connection(c);
-		server_workers_submit(&p->job);
+		if (server_workers_submit(&p->job) < 0) {
+			/* Shutting down, the pool is gone: refuse it unrun, so a write
+			 * never commits without its answer being able to go out. */
+			p->result = error_answer(cst_fail(CST_ESEALED, "server is shutting down"));
+			atomic_store(&p->state, DONE);
+			MHD_resume_connection(c);
+		}
 		return MHD_YES;
 	}
 	answer a = answer_of(st, method, &p->t, p->translate_status, p->client);
@@ -448,6 +462,10 @@ int server_run(server_state *st)
 	/* Every queued request runs and resumes its connection while the
 	 * daemon still exists; only then may it go. */
 	server_workers_stop();
+	/* The jobs the pool ran last resumed their connections: let those
+	 * answers go out before MHD closes every connection. */
+	for (int ms = 0; ms < 2000 && atomic_load(&in_flight) > 0; ms += 10)
+		usleep(10 * 1000);
 	MHD_stop_daemon(d);
 	if (ls != MHD_INVALID_SOCKET)
 		close(ls);

@@ -51,26 +51,28 @@ static void *sweeper(void *arg)
 static int open_dev_vault(server_state *st, const char *path)
 {
 	cst_open_opts o = {0};
+	cst_vault *v = NULL;
+	int rc;
 	if (path == NULL) {
 		/* In memory: a throwaway master key, as Vault's dev mode. */
 		unsigned char **shares = NULL;
 		size_t len = 0;
 		o.backend = "memory";
 		o.vault_path = ":memory:";
-		int rc = cst_vault_init_shamir(&st->vault, &o, 1, 1, &shares, &len);
+		rc = cst_vault_init_shamir(&v, &o, 1, 1, &shares, &len);
 		if (shares) {
 			cst_wipe(shares[0], len);
 			free(shares[0]);
 			free(shares);
 		}
-		return rc;
+	} else {
+		o.vault_path = path;
+		o.flags = CST_OPEN_EXCLUSIVE;
+		struct stat sb;
+		rc = stat(path, &sb) == 0 ? cst_vault_open(&v, &o) : cst_vault_init(&v, &o, 0);
 	}
-	o.vault_path = path;
-	o.flags = CST_OPEN_EXCLUSIVE;
-	struct stat sb;
-	if (stat(path, &sb) == 0)
-		return cst_vault_open(&st->vault, &o);
-	return cst_vault_init(&st->vault, &o, 0);
+	st->vault = v;
+	return rc;
 }
 
 static int start_configured(server_state *st)
@@ -81,18 +83,20 @@ static int start_configured(server_state *st)
 	struct stat sb;
 	if (stat(st->cfg.vault_path, &sb) != 0)
 		return CST_OK; /* not initialised: sys/init creates it */
-	int rc = cst_vault_attach(&st->vault, &o);
+	cst_vault *v = NULL;
+	int rc = cst_vault_attach(&v, &o);
 	if (rc < 0)
 		return rc;
-	const char *source = json_string_value(json_object_get(cst_vault_seal_record(st->vault), "source"));
-	if (source && strcmp(source, "shamir") == 0)
+	const char *source = json_string_value(json_object_get(cst_vault_seal_record(v), "source"));
+	if (source && strcmp(source, "shamir") == 0) {
+		st->vault = v;
 		return CST_OK; /* sealed until unseal keys arrive */
+	}
 	/* A key-file or environment key: unseal at start (auto-unseal). */
-	cst_vault *opened = NULL;
-	cst_vault_close(st->vault);
-	st->vault = NULL;
-	rc = cst_vault_open(&opened, &o);
-	st->vault = opened;
+	cst_vault_close(v);
+	v = NULL;
+	rc = cst_vault_open(&v, &o);
+	st->vault = v;
 	return rc;
 }
 

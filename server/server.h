@@ -31,7 +31,9 @@ typedef struct server_config {
 
 typedef struct server_state {
 	server_config cfg;
-	cst_vault *vault;        /* attached; sealed or unsealed */
+	/* Attached, sealed or unsealed; NULL until sys/init made it. Set by
+	 * a worker (sys/init), read by every thread. */
+	cst_vault *_Atomic vault;
 	int initialized;
 	/* unseal progress (Shamir) */
 	pthread_mutex_t unseal_lock;

@@ -192,7 +192,19 @@ static int unseal(server_state *st, json_t *body, int *status, char **out)
 	return *out = dump(seal_status(st)), 1;
 }
 
+static int init_locked(server_state *st, json_t *body, int *status, char **out);
+
+/* One sys/init at a time: two at once must not both make a vault. */
 static int init(server_state *st, json_t *body, int *status, char **out)
+{
+	static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&init_lock);
+	int handled = init_locked(st, body, status, out);
+	pthread_mutex_unlock(&init_lock);
+	return handled;
+}
+
+static int init_locked(server_state *st, json_t *body, int *status, char **out)
 {
 	*status = 400;
 	if (st->vault != NULL)

@@ -45,10 +45,14 @@ int server_workers_start(unsigned n)
 	return started ? CST_OK : cst_fail(CST_ERROR, "cannot start worker threads");
 }
 
-void server_workers_submit(server_job *job)
+int server_workers_submit(server_job *job)
 {
 	job->next = NULL;
 	pthread_mutex_lock(&lock);
+	if (stopping || started == 0) { /* the pool is gone: the caller runs it */
+		pthread_mutex_unlock(&lock);
+		return -1;
+	}
 	if (tail)
 		tail->next = job;
 	else
@@ -56,6 +60,7 @@ void server_workers_submit(server_job *job)
 	tail = job;
 	pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&lock);
+	return 0;
 }
 
 void server_workers_stop(void)

@@ -12,8 +12,9 @@ typedef struct server_job {
 
 /* Starts n threads. CST_OK, or CST_ERROR when none could start. */
 int server_workers_start(unsigned n);
-/* Queues a job; one of the threads runs it soon. */
-void server_workers_submit(server_job *job);
+/* Queues a job; one of the threads runs it soon. Refused (-1) once the
+ * pool is stopping: the caller must answer the request itself. */
+int server_workers_submit(server_job *job);
 /* Runs what is still queued, then stops and joins the threads. */
 void server_workers_stop(void);
 

@@ -5,6 +5,7 @@
  * in this process, keeps an ACL built from old policies out of the table
  * (it is still used by the request that built it, as before). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,7 +21,7 @@
 #define KEY_MAX 4096 /* longer policy lists are built every time */
 
 typedef struct slot {
-	char *key; /* policy names joined by '\n'; NULL when empty */
+	char *key; /* the set's key (set_key); NULL when empty */
 	cst_acl *acl;
 	uint64_t gen;
 	int64_t expires;
@@ -68,7 +69,9 @@ void cst_acl_cache_changed(cst_acl_cache *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
-/* The set's key; 0 if it does not fit (or a name is not a string). */
+/* The set's key: each name with its length before it ("7:default"), so
+ * no name can pose as several whatever it holds. 0 if it does not fit (or
+ * a name is not a string): that set is built every time. */
 static size_t set_key(char *out, const json_t *names)
 {
 	size_t n = 0, i;
@@ -76,11 +79,11 @@ static size_t set_key(char *out, const json_t *names)
 	json_array_foreach(names, i, name) {
 		const char *s = json_string_value(name);
 		size_t len = s ? strlen(s) : 0;
-		if (s == NULL || n + len + 2 > KEY_MAX)
+		if (s == NULL || n + len + 24 > KEY_MAX)
 			return 0;
+		n += (size_t)snprintf(out + n, KEY_MAX - n, "%zu:", len);
 		memcpy(out + n, s, len);
 		n += len;
-		out[n++] = '\n';
 	}
 	out[n] = '\0';
 	return n;

@@ -28,7 +28,7 @@ static int open_blob(cst_buf *out, const unsigned char *key, const char *path,
 	cst_sealed_view v;
 	int rc = cst_sealed_parse(&v, blob, len);
 	if (rc < 0)
-		return cst_fail(rc, "stored value at %.200s is damaged: %s", path, cst_errmsg());
+		return cst_fail_prefix(rc, "stored value at %.200s is damaged", path);
 	if (v.term != want_term)
 		return cst_fail(CST_EINTEGRITY, "stored value at %.200s has the wrong term", path);
 	return cst_sealed_open(out, key, &v, path);
@@ -175,7 +175,7 @@ static int open_value(cst_barrier *b, const char *key, const unsigned char *blob
 	cst_sealed_view v;
 	int rc = cst_sealed_parse(&v, blob, len);
 	if (rc < 0)
-		return cst_fail(rc, "stored value at %.200s is damaged: %s", key, cst_errmsg());
+		return cst_fail_prefix(rc, "stored value at %.200s is damaged", key);
 	pthread_mutex_lock(&b->lock);
 	cst_term *t = cst_keyring_find(b->kr, v.term);
 	/* Another process may have rotated since we loaded the keyring. */
@@ -237,7 +237,7 @@ int cst_barrier_get_json_shared(cst_barrier *b, const char *key, json_t **out, u
 	if (rc == CST_OK && (*out = cst_record_cache_get(b->records, key, rev)) == NULL &&
 	    (rc = open_value(b, key, blob, len, &raw)) == CST_OK &&
 	    (rc = parse_object(out, key, &raw)) == CST_OK)
-		cst_record_cache_put(b->records, key, rev, *out);
+		cst_record_cache_put(b->records, key, rev, *out, raw.len);
 	if (out_rev != NULL)
 		*out_rev = rev;
 	cst_buf_release(&raw);
@@ -375,9 +375,10 @@ void cst_barrier_cache_records(cst_barrier *b)
 		b->records = cst_record_cache_new();
 }
 
-void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record)
+void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record,
+                               size_t stored_len)
 {
-	cst_record_cache_put(b->records, key, rev, record);
+	cst_record_cache_put(b->records, key, rev, record, stored_len);
 }
 
 int cst_barrier_rotate(cst_barrier *b)

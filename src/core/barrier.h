@@ -86,7 +86,8 @@ void cst_barrier_cache_records(cst_barrier *b);
 /* Tells the record cache that record is what a batch just stored at key
  * under rev, so the next shared read skips decrypting and parsing it. The
  * cache keeps a reference: never change record afterwards. */
-void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record);
+void cst_barrier_remember_json(cst_barrier *b, const char *key, uint64_t rev, json_t *record,
+                               size_t stored_len);
 
 /* Adds a data-key term and makes it active. */
 int cst_barrier_rotate(cst_barrier *b) __attribute__((warn_unused_result));

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char errmsg[512];
 
@@ -81,5 +82,23 @@ int cst_fail(int rc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
 	va_end(ap);
+	return rc;
+}
+
+int cst_fail_prefix(int rc, const char *fmt, ...)
+{
+	char detail[sizeof(errmsg)];
+	snprintf(detail, sizeof(detail), "%s", errmsg); /* it is about to be overwritten */
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(errmsg, sizeof(errmsg), fmt, ap);
+	va_end(ap);
+	size_t used = n < 0 ? 0 : (size_t)n;
+	if (used + 3 < sizeof(errmsg) && detail[0] != '\0') {
+		size_t room = sizeof(errmsg) - used - 3, len = strlen(detail);
+		memcpy(errmsg + used, ": ", 2);
+		memcpy(errmsg + used + 2, detail, len < room ? len : room);
+		errmsg[used + 2 + (len < room ? len : room)] = '\0';
+	}
 	return rc;
 }

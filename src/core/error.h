@@ -10,6 +10,10 @@
  * Returns rc so callers can write `return cst_fail(CST_ENOTFOUND, ...)`. */
 int cst_fail(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Puts a prefix before the current detail message ("<prefix>: <detail>"),
+ * for callers adding where a failure happened. Returns rc. */
+int cst_fail_prefix(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Clears the detail message. */
 void cst_error_clear(void);
 

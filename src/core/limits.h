@@ -4,7 +4,7 @@
 
 #define CST_LIMIT_NAME 512                   /* secret name bytes (CST_NAME_MAX) */
 #define CST_LIMIT_FIELD_NAME 128             /* credential field name bytes */
-#define CST_LIMIT_FIELDS 256                 /* fields in one secret version */
+#define CST_LIMIT_FIELDS 16384               /* fields in one secret version (a whole .env) */
 #define CST_LIMIT_VALUE (1024 * 1024)        /* bytes of one secret version's data */
 #define CST_LIMIT_STORED (2 * 1024 * 1024)   /* bytes of one stored (sealed) value */
 #define CST_LIMIT_STORAGE_KEY 1024           /* bytes of one storage key */

@@ -65,9 +65,10 @@ json_t *cst_record_cache_get(cst_record_cache *c, const char *key, uint64_t rev)
 	return r;
 }
 
-void cst_record_cache_put(cst_record_cache *c, const char *key, uint64_t rev, json_t *record)
+void cst_record_cache_put(cst_record_cache *c, const char *key, uint64_t rev, json_t *record,
+                          size_t stored_len)
 {
-	if (c == NULL || record == NULL)
+	if (c == NULL || record == NULL || stored_len > CST_RECORD_CACHE_MAX)
 		return;
 	char *copy = strdup(key);
 	if (copy == NULL)

@@ -18,7 +18,12 @@ void cst_record_cache_free(cst_record_cache *c);
 
 /* A new reference to the record at (key, rev), or NULL. */
 json_t *cst_record_cache_get(cst_record_cache *c, const char *key, uint64_t rev);
-/* Keeps a reference to record as the one at (key, rev). */
-void cst_record_cache_put(cst_record_cache *c, const char *key, uint64_t rev, json_t *record);
+/* Keeps a reference to record as the one at (key, rev). stored_len is
+ * the record's stored size: records over CST_RECORD_CACHE_MAX bytes are
+ * not kept, so 8,192 slots hold at most ~8,192 x 16 KiB of JSON text's
+ * worth of decoded objects (a secret's metadata is ~1 KiB). */
+#define CST_RECORD_CACHE_MAX (16 * 1024)
+void cst_record_cache_put(cst_record_cache *c, const char *key, uint64_t rev, json_t *record,
+                          size_t stored_len);
 
 #endif

@@ -54,7 +54,7 @@ int cst_sealed_seal(cst_buf *out, const unsigned char *key, uint32_t term, const
 	p[4] = (unsigned char)term;
 	unsigned char *nonce = p + CST_SEALED_HEADER_LEN;
 	unsigned char *ct = nonce + CST_AEAD_NONCE_LEN;
-	if ((rc = cst_rand_bytes(nonce, CST_AEAD_NONCE_LEN)) < 0 ||
+	if ((rc = cst_rand_public(nonce, CST_AEAD_NONCE_LEN)) < 0 ||
 	    (rc = make_aad(aad, &aad_len, p, path)) < 0 ||
 	    (rc = cst_aead_seal(ct, ct + pt_len, key, nonce, CST_AEAD_NONCE_LEN, aad, aad_len, pt,
 	                        pt_len)) < 0)

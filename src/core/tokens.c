@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/policy.h"
 #include "core/vault.h"
 #include "crypto/kdf.h"
 #include "crypto/rand.h"
@@ -92,17 +93,23 @@ static int random_string(char *out, size_t chars)
 {
 	static const char alphabet[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	unsigned char r[64];
-	if (chars > sizeof(r))
+	unsigned char r[96];
+	if (chars > 64)
 		return cst_fail(CST_EINVAL, "random string too long");
-	int rc = cst_rand_bytes(r, chars);
-	/* 62 does not divide 256: the bias (under 2^-2 per character on the top
-	 * values) is removed by rejection. */
-	for (size_t i = 0; rc == CST_OK && i < chars; i++) {
-		while (r[i] >= 248)
-			if ((rc = cst_rand_bytes(&r[i], 1)) < 0)
+	/* 62 does not divide 256: bytes of 248 and up are rejected (1 in 32),
+	 * so draw a margin at once instead of one call per rejected byte. */
+	size_t have = 0, used = 0;
+	int rc = CST_OK;
+	for (size_t i = 0; rc == CST_OK && i < chars;) {
+		if (used == have) {
+			if ((rc = cst_rand_bytes(r, sizeof(r))) < 0)
 				break;
-		out[i] = alphabet[r[i] % 62];
+			have = sizeof(r);
+			used = 0;
+		}
+		unsigned char b = r[used++];
+		if (b < 248)
+			out[i++] = alphabet[b % 62];
 	}
 	out[chars] = '\0';
 	cst_wipe(r, sizeof(r));
@@ -306,6 +313,28 @@ static int bool_param(int *out, const json_t *body, const char *name, int dflt)
 /* Policies of a new token: the request's or the parent's, sorted, with
  * "default" unless asked not to; a subset of the parent's unless
  * privileged. */
+#define POLICY_NAME_MAX 128
+
+/* One asked-for policy name, trimmed and lower-cased as Vault does, and
+ * held to the names a policy can have: one with a newline or a comma could
+ * otherwise pose as several (the ACL cache keys sets by their names).
+ * out holds POLICY_NAME_MAX + 1 bytes. */
+static int clean_policy_name(char *out, const char *raw)
+{
+	while (*raw == ' ' || *raw == '\t')
+		raw++;
+	size_t len = strlen(raw);
+	while (len && (raw[len - 1] == ' ' || raw[len - 1] == '\t'))
+		len--;
+	if (len > POLICY_NAME_MAX)
+		return cst_fail(CST_EINVAL, "policy names are at most %d characters", POLICY_NAME_MAX);
+	char name[POLICY_NAME_MAX + 1];
+	memcpy(name, raw, len);
+	name[len] = '\0';
+	int lowered;
+	return cst_policy_name(out, POLICY_NAME_MAX + 1, name, &lowered);
+}
+
 static int child_policies(json_t **out, const cst_token_params *p, int no_default)
 {
 	const json_t *asked = json_object_get(p->body, "policies");
@@ -336,13 +365,15 @@ static int child_policies(json_t **out, const cst_token_params *p, int no_defaul
 	/* sort, dedupe, lower-case */
 	size_t n = json_array_size(list);
 	char **names = calloc(n ? n : 1, sizeof(*names));
-	for (i = 0; i < n; i++) {
-		names[i] = strdup(json_string_value(json_array_get(list, i)));
-		for (char *c = names[i]; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c - 'A' + 'a');
+	int rc = names ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
+	for (i = 0; names && i < n; i++) {
+		names[i] = calloc(1, POLICY_NAME_MAX + 1);
+		if (names[i] == NULL)
+			rc = cst_fail(CST_ENOMEM, "out of memory");
+		else if (rc == CST_OK)
+			rc = clean_policy_name(names[i], json_string_value(json_array_get(list, i)));
 	}
-	for (i = 1; i < n; i++)
+	for (i = 1; rc == CST_OK && i < n; i++)
 		for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
 			char *t = names[j];
 			names[j] = names[j - 1];
@@ -350,9 +381,8 @@ static int child_policies(json_t **out, const cst_token_params *p, int no_defaul
 		}
 	json_decref(list);
 	*out = json_array();
-	int rc = CST_OK;
 	int parent_root = p->parent && p->parent->root;
-	for (i = 0; i < n; i++) {
+	for (i = 0; rc == CST_OK && i < n; i++) {
 		if (i && strcmp(names[i], names[i - 1]) == 0)
 			continue;
 		if (strcmp(names[i], "root") == 0 && !parent_root && p->parent)
@@ -362,7 +392,7 @@ static int child_policies(json_t **out, const cst_token_params *p, int no_defaul
 			rc = cst_fail(CST_EINVAL, "child policies must be subset of parent");
 		json_array_append_new(*out, json_string(names[i]));
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);
 	if (rc < 0) {

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <openssl/rand.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/error.h"
 
@@ -14,25 +15,42 @@ int cst_rand_bytes(void *buf, size_t n)
 	return CST_OK;
 }
 
-/* One cst_rand_bytes call per 128 ids instead of one per id (with the
- * snprintf formatting it replaced, that was ~5% of the CPU time of a
- * server's KV read). Each byte is used for one id only. */
-static _Thread_local unsigned char id_pool[2048];
-static _Thread_local size_t id_pool_left;
+#define POOL 1024
+
+static _Thread_local unsigned char pool[POOL];
+static _Thread_local size_t pool_left;
+static _Thread_local pid_t pool_pid;
+
+int cst_rand_public(void *buf, size_t n)
+{
+	if (n > 64)
+		return cst_fail(CST_EINVAL, "public random draw too large");
+	pid_t pid = getpid();
+	if (pool_pid != pid) { /* first use in this thread, or a forked child */
+		pool_left = 0;
+		pool_pid = pid;
+	}
+	if (pool_left < n) {
+		if (RAND_bytes(pool, POOL) != 1) {
+			pool_left = 0;
+			return cst_fail(CST_ERROR, "random source failed");
+		}
+		pool_left = POOL;
+	}
+	/* Taken from the end; each byte goes out once and is cleared. */
+	pool_left -= n;
+	memcpy(buf, pool + pool_left, n);
+	memset(pool + pool_left, 0, n);
+	return CST_OK;
+}
 
 void cst_rand_uuid(char out[CST_UUID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char r[16];
 	char *o = out;
-	if (id_pool_left < sizeof(r) && cst_rand_bytes(id_pool, sizeof(id_pool)) >= 0)
-		id_pool_left = sizeof(id_pool);
-	if (id_pool_left >= sizeof(r)) {
-		id_pool_left -= sizeof(r);
-		memcpy(r, id_pool + id_pool_left, sizeof(r));
-	} else {
+	if (cst_rand_public(r, sizeof(r)) < 0)
 		memset(r, 0, sizeof(r));
-	}
 	r[6] = (unsigned char)((r[6] & 0x0f) | 0x40); /* a version 4 UUID */
 	r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
 	for (size_t i = 0; i < sizeof(r); i++) {

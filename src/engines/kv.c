@@ -130,7 +130,7 @@ int kv_save(cst_engine_ctx *ctx, const char *name, const kv_record *rec,
 		/* The next request on this secret (often the client's read of
 		 * what it wrote) then finds the record decoded already. */
 		if (rc == CST_OK)
-			cst_barrier_remember_json(ctx->barrier, key, rev, rec->meta);
+			cst_barrier_remember_json(ctx->barrier, key, rev, rec->meta, strlen(text));
 	}
 	free(ops);
 	free(text);

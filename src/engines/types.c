@@ -206,7 +206,7 @@ static int check_shape(const type_spec *t, const field_spec *f, const char *v)
 	return CST_OK;
 }
 
-static int check_field_name(const char *name)
+int cst_type_check_field_name(const char *name)
 {
 	size_t n = strlen(name);
 	if (n == 0 || n > CST_LIMIT_FIELD_NAME)
@@ -234,7 +234,9 @@ static int check_typed(const type_spec *t, const json_t *data)
 		if (f == NULL && !custom)
 			return cst_fail(CST_EINVAL, "field '%.64s' is not a field of a %s credential (see "
 			                            "'custos types')", k, t->name);
-		if (json_string_length(v) == 0)
+		/* An empty value means something in a .env file (DEBUG=), so custom
+		 * credentials keep it; a typed field is never empty. */
+		if (json_string_length(v) == 0 && !custom)
 			return cst_fail(CST_EINVAL, "field '%.64s' is empty", k);
 		if (f != NULL) {
 			int rc = check_shape(t, f, json_string_value(v));
@@ -274,7 +276,7 @@ int cst_type_validate(const char *type, const json_t *data)
 	const char *k;
 	json_t *v;
 	json_object_foreach((json_t *)data, k, v) {
-		int rc = check_field_name(k);
+		int rc = cst_type_check_field_name(k);
 		if (rc < 0)
 			return rc;
 	}

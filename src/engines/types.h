@@ -11,6 +11,10 @@
  * message naming the field. */
 int cst_type_validate(const char *type, const json_t *data) __attribute__((warn_unused_result));
 
+/* Checks a field name: 1 to CST_LIMIT_FIELD_NAME bytes, no space, '=' or
+ * control character. Returns CST_OK or CST_EINVAL. */
+int cst_type_check_field_name(const char *name) __attribute__((warn_unused_result));
+
 /* 1 if type names a known credential type. */
 int cst_type_known(const char *type);
 

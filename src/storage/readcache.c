@@ -294,6 +294,9 @@ static void write_end(cst_readcache *c, const char *key, int committed, const un
 			e->rev = rev;
 			s->bytes += e->len;
 			copy = NULL;
+			/* The new value may be larger: keep the bound. */
+			while (s->oldest && s->oldest != e && s->bytes > c->max_bytes)
+				remove_entry(s, find(s, s->oldest->key, s->oldest->hash));
 		} else if (e->writing == 0) {
 			remove_entry(s, slot);
 		}

@@ -208,9 +208,14 @@ static int sq_open(cst_storage **out, const char *path, unsigned flags)
 	s->bulk = (flags & CST_STORAGE_BULK) != 0;
 	s->readonly = (flags & CST_STORAGE_READONLY) != 0;
 	s->pooled = (flags & CST_STORAGE_EXCLUSIVE) && !s->readonly;
-	s->path = strdup(path);
+	/* The file's real name: SQLite follows symlinks, so the lock file
+	 * and the WAL must be named after where the vault really is, or a CLI
+	 * going through a link would lock another file than the server. */
+	s->path = realpath(path, NULL);
 	if (s->path == NULL) {
-		rc = cst_fail(CST_ENOMEM, "out of memory");
+		rc = errno == ENOMEM ? cst_fail(CST_ENOMEM, "out of memory")
+		                     : cst_fail(CST_ENOTFOUND, "cannot resolve the vault path %s: %s",
+		                                path, strerror(errno));
 		goto done;
 	}
 	if ((rc = take_file_lock(s, flags)) < 0 ||

@@ -28,7 +28,7 @@ typedef struct pending_batch {
 	size_t n;
 	int rc;
 	int done;
-	uint64_t rev; /* the group's revision, once done */
+	uint64_t rev; /* the batch's revision, set by the leader */
 	pthread_cond_t wake; /* signalled when done, or when it is to lead */
 	char msg[256];
 	struct pending_batch *next;
@@ -41,6 +41,8 @@ typedef struct sqlite_store {
 	char *path;
 	int bulk;   /* no fsync at all (bulk loads) */
 	int readonly; /* main has only the read statements */
+	int failed;   /* a WAL fsync failed: every write is refused (sqlite_write.c) */
+	char failed_msg[256];
 	int wrote;  /* a batch was committed: checkpoint at close */
 	int wal_fd; /* the -wal file, fsync'd outside the statement lock */
 	int lock_fd; /* <path>-lock: flock'd shared (CLI) or exclusive (server) */

@@ -61,23 +61,23 @@ static int apply(sqlite_store *s, const cst_storage_op *op, int64_t rev)
 	return cst_fail(CST_EINVAL, "unknown storage op");
 }
 
-/* The revision every put of this group gets: the store-wide counter plus
- * one, read and written inside the group's transaction (which holds the
- * write lock, so another process cannot take the same number). */
-static int next_rev(sqlite_store *s, int64_t *out)
+/* The store-wide revision counter, read inside the group's transaction
+ * (which holds the write lock, so no other process takes the same
+ * numbers); the group's batches take the next ones, one each. */
+static int read_rev(sqlite_store *s, int64_t *out)
 {
 	sqlite3_stmt *q = s->main.stmt[ST_SEQ_GET];
 	int src = sqlite3_step(q);
-	int64_t n = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	*out = src == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
 	sqlite3_reset(q);
-	if (src != SQLITE_ROW)
-		return sq_fail(s->main.db, src, "revision counter");
-	q = s->main.stmt[ST_SEQ_SET];
-	sqlite3_bind_int64(q, 1, n + 1);
-	int rc = step_done(s, q, "revision counter");
-	if (rc == CST_OK)
-		*out = n + 1;
-	return rc;
+	return src == SQLITE_ROW ? CST_OK : sq_fail(s->main.db, src, "revision counter");
+}
+
+static int write_rev(sqlite_store *s, int64_t last)
+{
+	sqlite3_stmt *q = s->main.stmt[ST_SEQ_SET];
+	sqlite3_bind_int64(q, 1, last);
+	return step_done(s, q, "revision counter");
 }
 
 /* Applies one queued batch inside the group's transaction. Every revision
@@ -101,17 +101,40 @@ static int apply_one(sqlite_store *s, pending_batch *b, int64_t rev)
 	return rc; /* b->rc stays CST_OK: commit_group fails it with the group */
 }
 
+/* Opens the WAL for our fsyncs, and makes its directory entry durable
+ * once: with synchronous=NORMAL SQLite syncs the directory only at its
+ * first sync of the WAL, which it now never does itself. */
+static int open_wal(sqlite_store *s)
+{
+	const char *wal = sqlite3_filename_wal(sqlite3_db_filename(s->main.db, "main"));
+	int fd = wal ? open(wal, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd < 0)
+		return cst_fail(CST_EIO, "cannot open the write-ahead log: %s", strerror(errno));
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s", s->path);
+	char *slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = dfd >= 0 && fsync(dfd) == 0
+	                 ? CST_OK
+	                 : cst_fail(CST_EIO, "cannot sync the vault's directory: %s", strerror(errno));
+	if (dfd >= 0)
+		close(dfd);
+	if (rc == CST_OK)
+		s->wal_fd = fd;
+	else
+		close(fd);
+	return rc;
+}
+
 static int sync_wal(sqlite_store *s)
 {
+	int rc;
 	if (s->bulk)
 		return CST_OK;
-	if (s->wal_fd < 0) {
-		char wal[4200];
-		snprintf(wal, sizeof(wal), "%s-wal", s->path);
-		s->wal_fd = open(wal, O_RDONLY | O_CLOEXEC);
-		if (s->wal_fd < 0)
-			return cst_fail(CST_EIO, "cannot open the write-ahead log: %s", strerror(errno));
-	}
+	if (s->wal_fd < 0 && (rc = open_wal(s)) < 0)
+		return rc;
 	return fdatasync(s->wal_fd) == 0 ? CST_OK
 	                                 : cst_fail(CST_EIO, "cannot sync the write-ahead log: %s",
 	                                            strerror(errno));
@@ -130,7 +153,7 @@ static void cache_begin(sqlite_store *s, pending_batch *group)
 				cst_readcache_write_begin(s->cache, b->ops[i].key);
 }
 
-static void cache_end(sqlite_store *s, pending_batch *group, int committed, int64_t rev)
+static void cache_end(sqlite_store *s, pending_batch *group, int committed)
 {
 	if (s->cache == NULL)
 		return;
@@ -141,7 +164,7 @@ static void cache_end(sqlite_store *s, pending_batch *group, int committed, int6
 				continue;
 			if (committed && b->rc == CST_OK)
 				cst_readcache_write_end_stored(s->cache, op->key, op->value, op->len,
-				                               (uint64_t)rev, op->kind == CST_STORAGE_DELETE);
+				                               b->rev, op->kind == CST_STORAGE_DELETE);
 			else
 				cst_readcache_write_end(s->cache, op->key);
 		}
@@ -154,26 +177,43 @@ static void commit_group(sqlite_store *s, pending_batch *group)
 	pthread_mutex_lock(&s->lock);
 	s->wrote = 1;
 	cache_begin(s, group);
-	int rc = step_done(s, s->main.stmt[ST_BEGIN], "begin");
+	int rc = s->failed ? cst_fail(CST_EIO, "%s", s->failed_msg)
+	                   : step_done(s, s->main.stmt[ST_BEGIN], "begin");
 	int64_t rev = 0;
 	if (rc == CST_OK)
-		rc = next_rev(s, &rev);
-	for (pending_batch *b = group; b && rc == CST_OK; b = b->next)
-		rc = apply_one(s, b, rev);
+		rc = read_rev(s, &rev);
+	for (pending_batch *b = group; b && rc == CST_OK; b = b->next) {
+		b->rev = (uint64_t)++rev; /* a revision is never given twice */
+		rc = apply_one(s, b, (int64_t)b->rev);
+	}
+	if (rc == CST_OK)
+		rc = write_rev(s, rev);
 	if (rc == CST_OK)
 		rc = step_done(s, s->main.stmt[ST_COMMIT], "commit");
 	if (rc < 0) {
 		snprintf(msg, sizeof(msg), "%s", cst_errmsg());
 		(void)step_done(s, s->main.stmt[ST_ROLLBACK], "rollback");
 	}
-	cache_end(s, group, rc == CST_OK, rev);
+	cache_end(s, group, rc == CST_OK);
 	pthread_mutex_unlock(&s->lock);
-	if (rc == CST_OK && (rc = sync_wal(s)) < 0)
+	if (rc == CST_OK && (rc = sync_wal(s)) < 0) {
 		snprintf(msg, sizeof(msg), "%s", cst_errmsg());
+		/* After a failed fsync the kernel may have dropped the WAL pages
+		 * (and cleared the error): later commits would chain onto frames
+		 * that are not on disk, and recovery would lose them with this
+		 * group. Refuse every write from now on; a restart recovers from
+		 * what is durable. */
+		pthread_mutex_lock(&s->lock);
+		s->failed = 1;
+		snprintf(s->failed_msg, sizeof(s->failed_msg),
+		         "storage refuses writes after a failed sync of the write-ahead log (%.150s); "
+		         "restart the server",
+		         msg);
+		pthread_mutex_unlock(&s->lock);
+	}
 	/* A failed commit or sync fails every batch of the group, even those
 	 * whose own ops were fine: none of them is known to be durable. */
 	for (pending_batch *b = group; b; b = b->next) {
-		b->rev = (uint64_t)rev;
 		if (rc < 0 && b->rc == CST_OK) {
 			b->rc = rc;
 			snprintf(b->msg, sizeof(b->msg), "%s", msg);

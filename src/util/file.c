@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -116,4 +117,49 @@ int cst_file_exists(const char *path)
 {
 	struct stat st;
 	return lstat(path, &st) == 0;
+}
+
+int cst_file_replace(const char *path, const void *data, size_t len)
+{
+	size_t n = strlen(path);
+	const char *slash = strrchr(path, '/');
+	size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+	char *tmp = malloc(n + 32);
+	if (tmp == NULL)
+		return cst_fail(CST_ENOMEM, "out of memory");
+	/* A hidden temporary next to the target, so rename() stays within one
+	 * file system; mkostemp creates it 0600. */
+	snprintf(tmp, n + 32, "%.*s.%s.custos-XXXXXX", (int)dir, path, path + dir);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		int rc = cst_fail(errno == ENOENT ? CST_ENOTFOUND : CST_EIO, "cannot create a file next "
+		                  "to %s: %s", path, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	const char *p = data;
+	size_t left = len;
+	int rc = CST_OK;
+	while (left > 0 && rc == CST_OK) {
+		ssize_t w = write(fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			rc = cst_fail(CST_EIO, "cannot write %s: %s", path, strerror(errno));
+		else {
+			p += w;
+			left -= (size_t)w;
+		}
+	}
+	if (rc == CST_OK && fsync(fd) != 0)
+		rc = cst_fail(CST_EIO, "cannot sync %s: %s", path, strerror(errno));
+	close(fd);
+	if (rc == CST_OK && rename(tmp, path) != 0)
+		rc = cst_fail(CST_EIO, "cannot replace %s: %s", path, strerror(errno));
+	if (rc < 0)
+		unlink(tmp);
+	else
+		rc = sync_parent(path);
+	free(tmp);
+	return rc;
 }

@@ -16,6 +16,13 @@ int cst_file_read(cst_buf *out, const char *path) __attribute__((warn_unused_res
 int cst_file_create(const char *path, const void *data, size_t len)
 	__attribute__((warn_unused_result));
 
+/* Writes data to a new 0600 file next to path (O_CLOEXEC), fsyncs it and
+ * renames it over path: readers see the old file or the whole new one,
+ * and a failure leaves no partial file. Returns CST_ENOTFOUND (no such
+ * directory), CST_EIO. */
+int cst_file_replace(const char *path, const void *data, size_t len)
+	__attribute__((warn_unused_result));
+
 /* Creates the parent directories of path, mode 0700. */
 int cst_file_mkparents(const char *path) __attribute__((warn_unused_result));
 

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "custos.h"
 #include "util/mem.h"
+#include "util/utf8.h"
 
 enum tok_type {
 	T_EOF,
@@ -118,40 +119,6 @@ static int is_ident_char(char c)
 	return is_ident_start(c) || is_digit(c) || c == '-' || c == '.';
 }
 
-/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
- * points past U+10FFFF), as jansson requires. */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = s[i], cp, min;
-		size_t k;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			k = 1, cp = c & 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			k = 2, cp = c & 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0)
-			k = 3, cp = c & 0x07, min = 0x10000;
-		else
-			return 0;
-		if (n - i - 1 < k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3fu);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
 /* Four hex digits at p (before end) into *cp; -1 if there are not. */
 static int hex4(const char *p, const char *end, unsigned *cp)
 {
@@ -174,30 +141,6 @@ static int hex4(const char *p, const char *end, unsigned *cp)
 	return 0;
 }
 
-static size_t utf8_put(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xc0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xe0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		out[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	out[0] = (char)(0xf0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	out[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 /* Checks a decoded string in scratch and makes it the current token. */
 static int string_done(struct parser *P, enum tok_type type, int line, size_t n)
 {
@@ -205,7 +148,7 @@ static int string_done(struct parser *P, enum tok_type type, int line, size_t n)
 		return fail(P, line, "%s longer than %d bytes", tok_name(type), CST_HCL_MAX_STRING);
 	if (memchr(P->scratch, '\0', n) != NULL)
 		return fail(P, line, "NUL byte in %s", tok_name(type));
-	if (!utf8_valid((const unsigned char *)P->scratch, n))
+	if (!cst_utf8_valid((const unsigned char *)P->scratch, n, NULL))
 		return fail(P, line, "invalid UTF-8 in %s", tok_name(type));
 	P->tok.type = type;
 	P->tok.line = line;
@@ -258,7 +201,7 @@ static int lex_string(struct parser *P, const char *p)
 			}
 			if (cp == 0)
 				return fail(P, line, "NUL byte in string");
-			o += utf8_put(out + o, cp);
+			o += cst_utf8_put(out + o, cp);
 			break;
 		}
 		default:

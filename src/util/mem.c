@@ -48,9 +48,25 @@ void cst_mem_init_json(void)
 	json_set_alloc_funcs(malloc, cst_free_wiped);
 }
 
+/* The soft limit the process started with, for programs custos execs. */
+static struct rlimit core_at_start;
+static int core_saved;
+
 void cst_mem_no_core_dumps(void)
 {
 	struct rlimit rl = {0, 0};
+	/* Only the soft limit goes to 0 when it can be put back (the hard limit
+	 * stays), so `custos run` hands its child the limits it was given. */
+	if (getrlimit(RLIMIT_CORE, &core_at_start) == 0) {
+		core_saved = 1;
+		rl.rlim_max = core_at_start.rlim_max;
+	}
 	(void)setrlimit(RLIMIT_CORE, &rl);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+void cst_mem_core_dumps_restore(void)
+{
+	if (core_saved)
+		(void)setrlimit(RLIMIT_CORE, &core_at_start);
 }

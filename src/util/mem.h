@@ -25,4 +25,8 @@ void cst_mem_init_json(void);
  * crash cannot write keys or values to disk. */
 void cst_mem_no_core_dumps(void);
 
+/* Puts back the core-dump limit the process started with: for a process
+ * about to exec another program, which should not inherit custos's. */
+void cst_mem_core_dumps_restore(void);
+
 #endif

@@ -47,6 +47,27 @@ static int auth(cst_caller *out, const char *token, const char *addr)
 	return cst_token_authenticate(out, vault, token, addr);
 }
 
+/* Policy names are trimmed and lower-cased as Vault does, and refused
+ * when no policy could have them: a name holding a newline or a comma
+ * must not pose as a list of policies. */
+static void test_policy_names(void **state)
+{
+	(void)state;
+	free(create(NULL, "{\"policies\":[\"a\\nb\"]}", CST_EINVAL));
+	free(create(NULL, "{\"policies\":[\"a,b:c\"]}", CST_EINVAL));
+	free(create(NULL, "{\"policies\":[\"\"]}", CST_EINVAL));
+	char *t = create(NULL, "{\"policies\":[\" Team-ML \", \"ops\"]}", CST_OK);
+	cst_caller c;
+	assert_int_equal(auth(&c, t, NULL), CST_OK);
+	json_t *pol = json_object_get(c.entry, "policies");
+	assert_int_equal(json_array_size(pol), 3);
+	assert_string_equal(json_string_value(json_array_get(pol, 0)), "default");
+	assert_string_equal(json_string_value(json_array_get(pol, 1)), "ops");
+	assert_string_equal(json_string_value(json_array_get(pol, 2)), "team-ml");
+	cst_caller_release(&c);
+	free(t);
+}
+
 static void test_tree_revocation(void **state)
 {
 	(void)state;
@@ -189,6 +210,7 @@ static void test_sweep_and_storage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_tree_revocation),
 		cmocka_unit_test(test_orphan_children),
 		cmocka_unit_test(test_num_uses_and_cidrs),

@@ -786,6 +786,21 @@ static void test_server_holds_file(void **state)
 	cst_storage_close(other);
 	assert_int_equal(cst_storage_open(&f->st, "sqlite", f->path, CST_STORAGE_EXCLUSIVE), CST_OK);
 	assert_value(f->st, "k", "v", 1);
+	/* A symlink to the vault names the same lock. */
+	char link_path[200];
+	snprintf(link_path, sizeof(link_path), "%s/link.db", f->dir);
+	assert_int_equal(symlink(f->path, link_path), 0);
+	assert_int_equal(cst_storage_open(&other, "sqlite", link_path, 0), CST_ESEALED);
+	cst_storage_close(f->st);
+	f->st = NULL;
+	/* Through the link, writes are durable and acknowledged (the WAL is
+	 * found under the real name). */
+	assert_int_equal(cst_storage_open(&other, "sqlite", link_path, 0), CST_OK);
+	put(other, "via-link", "x", 1);
+	cst_storage_close(other);
+	assert_int_equal(cst_storage_open(&other, "sqlite", f->path, 0), CST_OK);
+	assert_value(other, "via-link", "x", 1);
+	cst_storage_close(other);
 }
 
 /* Readers in other threads never see a value older than the last

@@ -157,6 +157,15 @@ static void test_bounds(void **state)
 	cst_readcache_usage(c, &entries, &bytes);
 	assert_true(entries > 0 && entries <= 6400);
 	assert_true(bytes <= 640 * 1024);
+	/* A write that refills an entry with a larger value keeps the bound:
+	 * older entries of that shard make room. */
+	snprintf(key, sizeof(key), "key-%d", 49999);
+	cst_readcache_write_begin(c, key);
+	char grown[1200];
+	memset(grown, 'z', sizeof(grown));
+	cst_readcache_write_end_stored(c, key, (const unsigned char *)grown, sizeof(grown), 99, 0);
+	cst_readcache_usage(c, &entries, &bytes);
+	assert_true(bytes <= 640 * 1024);
 	/* A value over an eighth of a shard's bytes is not cached at all. */
 	char *big = malloc(4000);
 	memset(big, 'y', 3999);
