@@ -1,4 +1,4 @@
-# t0404 - sys/metrics on a dev server: Prometheus text (Content-Type
+# t0504 - sys/metrics on a dev server: Prometheus text (Content-Type
 # text/plain; version=0.0.4) that `promtool check metrics` accepts, with
 # request counts by route and status, latency histograms, authentication
 # failures, live tokens, secrets per mount and audit counters; Vault's JSON

@@ -1,4 +1,4 @@
-# t0402 - audit fails closed, locally and (CUSTOS_REMOTE=1) on a dev server:
+# t0502 - audit fails closed, locally and (CUSTOS_REMOTE=1) on a dev server:
 # when the only device's file cannot be written (its directory replaced by
 # a file; on a server after a SIGHUP reopen), requests are refused (exit 1,
 # HTTP 500, "audit failure"), nothing changes, and once the path works

@@ -1,4 +1,4 @@
-# t0401 - audit devices end to end, locally and (CUSTOS_REMOTE=1) against a
+# t0501 - audit devices end to end, locally and (CUSTOS_REMOTE=1) against a
 # dev server: a file device records a write, reads, a failed read and (on a
 # server) a denied one; the log holds no secret value and no raw token;
 # `audit hash` finds a value; `audit verify` passes, then fails with exit 5

@@ -1,4 +1,4 @@
-# t0403 - audit devices of a long-running server (a dev server on a sqlite
+# t0503 - audit devices of a long-running server (a dev server on a sqlite
 # vault): SIGHUP after logrotate's move starts a new 0600 file with a chain
 # line, each file verifies alone and their concatenation too (and a line
 # cut from the old file's end shows at the new file's chain line); a
