@@ -1,6 +1,6 @@
 /* cache.c - chained hash table of JSON values with expiry. When full, a
- * put first sweeps expired entries and, if still full, clears the table:
- * simple, bounded, and a cache miss only costs a storage read. */
+ * put caches nothing until cst_cache_sweep drops the expired entries:
+ * bounded, never a long stall, and a miss only costs a storage read. */
 #include "core/cache.h"
 
 #include <stdlib.h>
@@ -159,10 +159,12 @@ void cst_cache_put(cst_cache *c, const char *key, json_t *value)
 		(*p)->expires = now + c->ttl_ns;
 	} else {
 		if (c->count >= c->max) {
-			clear_locked(c, 1, now);
-			if (c->count >= c->max)
-				clear_locked(c, 0, now);
-			p = find(c, key);
+			/* Full: this one goes uncached. Emptying the table here (as
+			 * before) held the lock over 20,000 frees, a 60 ms stall of
+			 * every request under random token traffic; the server's
+			 * sweep (cst_cache_sweep) makes room every few seconds. */
+			pthread_mutex_unlock(&c->lock);
+			return;
 		}
 		cst_cache_entry *e = calloc(1, sizeof(*e));
 		if (e && (e->key = strdup(key)) != NULL) {
