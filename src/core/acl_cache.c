@@ -15,6 +15,7 @@
 #include "core/policy.h"
 #include "core/vault.h"
 #include "util/timefmt.h"
+#include "util/hash.h"
 
 #define SLOTS 256
 #define TTL_NS 1000000000LL
@@ -89,21 +90,13 @@ static size_t set_key(char *out, const json_t *names)
 	return n;
 }
 
-static uint64_t hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 int cst_acl_get(cst_acl **out, cst_vault *v, const json_t *policy_names)
 {
 	cst_acl_cache *c = v->acl_cache;
 	char key[KEY_MAX];
 	if (c == NULL || set_key(key, policy_names) == 0)
 		return cst_acl_build(out, v, policy_names);
-	slot *s = &c->slots[hash_key(key) % SLOTS];
+	slot *s = &c->slots[cst_hash_str(key) % SLOTS];
 	int64_t now = cst_now_ns();
 	pthread_mutex_lock(&c->lock);
 	uint64_t gen = atomic_load(&c->gen);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/timefmt.h"
+#include "util/hash.h"
 
 struct cst_cache_entry {
 	cst_cache_entry *next;
@@ -14,14 +15,6 @@ struct cst_cache_entry {
 	json_t *value;
 	int64_t expires;
 };
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
 
 /* Slots are allocated on the first put and doubled as entries come, so a
  * CLI process that never caches pays nothing (it used to clear 128k empty
@@ -45,7 +38,7 @@ static void grow_locked(cst_cache *c)
 		cst_cache_entry *e = c->slots[i];
 		while (e) {
 			cst_cache_entry *next = e->next;
-			size_t k = hash(e->key) & (n - 1);
+			size_t k = cst_hash_str(e->key) & (n - 1);
 			e->next = slots[k];
 			slots[k] = e;
 			e = next;
@@ -109,7 +102,7 @@ void cst_cache_sweep(cst_cache *c)
 
 static cst_cache_entry **find(cst_cache *c, const char *key)
 {
-	cst_cache_entry **p = &c->slots[hash(key) & (c->nslots - 1)];
+	cst_cache_entry **p = &c->slots[cst_hash_str(key) & (c->nslots - 1)];
 	while (*p && strcmp((*p)->key, key) != 0)
 		p = &(*p)->next;
 	return p;

@@ -2,6 +2,7 @@
  * record_cache.h): a key always lands in the same slot, a newer record or
  * another key there replaces the old one. Locks are striped over slots. */
 #include "core/record_cache.h"
+#include "util/hash.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -45,10 +46,7 @@ void cst_record_cache_free(cst_record_cache *c)
 
 static size_t slot_of(const char *key)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (; *key; key++)
-		h = (h ^ (unsigned char)*key) * 1099511628211ull;
-	return (size_t)(h % SLOTS);
+	return (size_t)(cst_hash_str(key) % SLOTS);
 }
 
 json_t *cst_record_cache_get(cst_record_cache *c, const char *key, uint64_t rev)

@@ -3,6 +3,7 @@
  * keys rarely meet; a shard's generation counter moves on every write_begin
  * and write_end to it, which is what makes a miss's ticket go stale. */
 #include "storage/readcache.h"
+#include "util/hash.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -36,14 +37,6 @@ struct cst_readcache {
 	size_t max_entries, max_bytes, max_value; /* per shard, except max_value */
 	shard shards[SHARDS];
 };
-
-static uint64_t hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
 
 static shard *shard_of(cst_readcache *c, uint64_t h)
 {
@@ -149,7 +142,7 @@ void cst_readcache_free(cst_readcache *c)
 int cst_readcache_get(cst_readcache *c, const char *key, unsigned char **out_value,
                       size_t *out_len, uint64_t *out_rev, int *out_absent, uint64_t *out_ticket)
 {
-	uint64_t h = hash_key(key);
+	uint64_t h = cst_hash_str(key);
 	shard *s = shard_of(c, h);
 	int hit = 0;
 	pthread_mutex_lock(&s->lock);
@@ -229,7 +222,7 @@ void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *
 {
 	if (ticket == NO_FILL)
 		return;
-	uint64_t h = hash_key(key);
+	uint64_t h = cst_hash_str(key);
 	shard *s = shard_of(c, h);
 	entry *e = new_entry(c, key, h, value, len, rev, absent);
 	if (e == NULL)
@@ -251,7 +244,7 @@ void cst_readcache_fill(cst_readcache *c, const char *key, const unsigned char *
  * (not, say, a token's index entries). */
 void cst_readcache_write_begin(cst_readcache *c, const char *key)
 {
-	uint64_t h = hash_key(key);
+	uint64_t h = cst_hash_str(key);
 	shard *s = shard_of(c, h);
 	pthread_mutex_lock(&s->lock);
 	s->writers++;
@@ -272,7 +265,7 @@ void cst_readcache_write_begin(cst_readcache *c, const char *key)
 static void write_end(cst_readcache *c, const char *key, int committed, const unsigned char *value,
                       size_t len, uint64_t rev, int absent)
 {
-	uint64_t h = hash_key(key);
+	uint64_t h = cst_hash_str(key);
 	shard *s = shard_of(c, h);
 	unsigned char *copy = NULL;
 	if (committed && !absent && len <= c->max_value && (copy = malloc(len ? len : 1)) != NULL &&
