@@ -76,6 +76,7 @@ LIB_OBJS := \
 	src/core/api.o \
 	src/engines/kv.o \
 	src/engines/kv_meta.o \
+	src/engines/kv_lifecycle.o \
 	src/engines/types.o \
 	src/engines/type_env.o \
 	src/engines/type_header.o \
