@@ -77,6 +77,7 @@ LIB_OBJS := \
 	src/engines/kv.o \
 	src/engines/kv_meta.o \
 	src/engines/kv_lifecycle.o \
+	src/engines/kv_each.o \
 	src/engines/types.o \
 	src/engines/type_env.o \
 	src/engines/type_header.o \

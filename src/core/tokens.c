@@ -787,29 +787,26 @@ int cst_token_sweep(cst_vault *v, int64_t now, uint64_t *out_count)
 	return rc;
 }
 
-int cst_token_revoke_where(cst_vault *v, int (*match)(const json_t *entry, void *payload),
-                           void *payload, uint64_t *out_count)
+int cst_token_each(cst_vault *v, int (*fn)(const char *hash, const json_t *entry, void *payload),
+                   void *payload)
 {
 	cst_storage_keys page = {0};
 	char after[KEY_MAX] = "";
 	int rc = CST_OK;
-	*out_count = 0;
 	for (;;) {
 		if ((rc = cst_storage_list(v->st, ID_PREFIX, after[0] ? after : NULL, 256, &page)) < 0)
 			break;
 		for (size_t i = 0; rc == CST_OK && i < page.count; i++) {
 			const char *hash = page.keys[i] + strlen(ID_PREFIX);
 			json_t *e = NULL;
-			int lrc = cst_token_load(&e, v, hash);
+			/* Past the token cache: a scan must not push out the tokens in use. */
+			int lrc = cst_barrier_get_json(&v->barrier, page.keys[i], &e, NULL);
 			if (lrc == CST_ENOTFOUND) { /* revoked meanwhile (as someone's child) */
 				cst_error_clear();
 				continue;
 			}
-			if ((rc = lrc) == CST_OK && match(e, payload)) {
-				rc = cst_token_revoke(v, hash, 0);
-				if (rc == CST_OK)
-					(*out_count)++;
-			}
+			if ((rc = lrc) == CST_OK)
+				rc = fn(hash, e, payload);
 			json_decref(e);
 		}
 		size_t got = page.count;
@@ -820,6 +817,32 @@ int cst_token_revoke_where(cst_vault *v, int (*match)(const json_t *entry, void 
 			break;
 	}
 	return rc;
+}
+
+struct revoke_match {
+	cst_vault *v;
+	int (*match)(const json_t *entry, void *payload);
+	void *payload;
+	uint64_t *count;
+};
+
+static int revoke_if(const char *hash, const json_t *entry, void *payload)
+{
+	struct revoke_match *m = payload;
+	if (!m->match(entry, m->payload))
+		return CST_OK;
+	int rc = cst_token_revoke(m->v, hash, 0);
+	if (rc == CST_OK)
+		(*m->count)++;
+	return rc;
+}
+
+int cst_token_revoke_where(cst_vault *v, int (*match)(const json_t *entry, void *payload),
+                           void *payload, uint64_t *out_count)
+{
+	struct revoke_match m = {v, match, payload, out_count};
+	*out_count = 0;
+	return cst_token_each(v, revoke_if, &m);
 }
 
 int cst_token_count(cst_vault *v, uint64_t *out)

@@ -108,6 +108,13 @@ void kv_lifecycle_out(json_t *out, const json_t *meta);
  * ("teams/<team>/"), else 0. */
 int kv_mount_team(char *out, size_t n, const char *mount_path);
 
+/* Calls fn(name, metadata record, payload) for every secret of the KV
+ * mount whose storage prefix is given, in name order (kv_each.c). A
+ * negative return of fn stops the walk with that code. */
+int cst_kv_each(cst_vault *v, const char *storage_prefix,
+                int (*fn)(const char *name, const json_t *meta, void *payload), void *payload)
+	__attribute__((warn_unused_result));
+
 /* secret/check/NAME (kv_check.c): a provider check of the credential. */
 int kv_check_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 
