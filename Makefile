@@ -83,6 +83,7 @@ LIB_OBJS := \
 	src/engines/type_header.o \
 	src/engines/sys.o \
 	src/engines/sys_audit.o \
+	src/engines/sys_report.o \
 	src/engines/token.o \
 	src/engines/auth.o \
 	src/engines/teams.o \
@@ -94,7 +95,15 @@ LIB_OBJS := \
 	src/providers/s3_presign.o \
 	src/providers/presign_cache.o \
 	src/providers/check.o \
-	src/engines/kv_check.o
+	src/engines/kv_check.o \
+	src/report/audit_fields.o \
+	src/report/audit_reader.o \
+	src/report/strmap.o \
+	src/report/audit_tally.o \
+	src/report/report_secrets.o \
+	src/report/report_tokens.o \
+	src/report/report_audit.o \
+	src/report/report.o
 
 CLI_OBJS := \
 	cli/main.o \
