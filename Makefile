@@ -40,6 +40,7 @@ LIB_OBJS := \
 	src/util/cidr.o \
 	src/util/url.o \
 	src/util/httpmsg.o \
+	src/util/html.o \
 	src/crypto/aead.o \
 	src/crypto/kdf.o \
 	src/crypto/rand.o \
@@ -103,7 +104,11 @@ LIB_OBJS := \
 	src/report/report_secrets.o \
 	src/report/report_tokens.o \
 	src/report/report_audit.o \
-	src/report/report.o
+	src/report/report.o \
+	src/report/render_common.o \
+	src/report/render_md.o \
+	src/report/render_html.o \
+	src/report/svg.o
 
 CLI_OBJS := \
 	cli/main.o \
@@ -141,6 +146,7 @@ CLI_OBJS := \
 	cli/cmd_import_env.o \
 	cli/cmd_import_dotenv.o \
 	cli/cmd_export.o \
+	cli/cmd_report.o \
 	cli/envset.o \
 	cli/remote.o
 

@@ -5,6 +5,8 @@
 #   scripts/install-deps.sh --bench  also the benchmark tools and peers (hyperfine,
 #                                    pass, gnupg, time, openssl, valgrind, wrk, nginx, perf)
 #   scripts/install-deps.sh --fuzz   also clang + libFuzzer runtime
+#   scripts/install-deps.sh --render also chromium, to screenshot the HTML report
+#                                    (scripts/report-screenshot.sh; the tests parse it instead)
 # The Vault-client compatibility tests (tests/compat, `make compat`) need
 # python3-hvac, Node.js + npm, and the npm packages pinned in
 # tests/compat/package-lock.json, which `npm ci` installs there when
@@ -18,6 +20,7 @@ for arg in "$@"; do
 	case "$arg" in
 	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind wrk nginx linux-perf" ;;
 	--fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+	--render) pkgs="$pkgs chromium" ;;
 	*) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
 	esac
 done

@@ -215,8 +215,11 @@ int cst_report_audit(json_t **out, cst_vault *v, const cst_report_opts *o, const
 		int lrc = read_log(&row, &t, path, o->since_ns);
 		if (lrc < 0 && o->n_audit_files) { /* a file the caller named: their mistake */
 			rc = lrc == CST_ENOMEM || lrc == CST_EPERM ? lrc : CST_EINVAL;
-			if (rc != lrc)
-				cst_fail(rc, "%s", cst_errmsg());
+			if (rc != lrc) {
+				char msg[600];
+				snprintf(msg, sizeof(msg), "%s", cst_errmsg());
+				cst_fail(rc, "%s", msg);
+			}
 			break;
 		}
 		if (lrc < 0) { /* the device's file: say so in the report */

@@ -20,9 +20,13 @@
 #define NS 1000000000LL
 #define DAY_NS (86400LL * NS)
 
-enum { ST_OVERDUE, ST_EXPIRING, ST_OK, ST_UNMANAGED, ST_DELETED, ST_COUNT };
+/* overdue: expired or rotation overdue; expiring: either due within the
+ * warning window; ok: within its policy; unmanaged: no policy set;
+ * deleted: the current version is deleted or destroyed; empty: metadata
+ * without any version. */
+enum { ST_OVERDUE, ST_EXPIRING, ST_OK, ST_UNMANAGED, ST_DELETED, ST_EMPTY, ST_COUNT };
 static const char *const status_names[ST_COUNT] = {"overdue", "expiring", "ok", "unmanaged",
-                                                   "deleted"};
+                                                   "deleted", "empty"};
 
 /* Rotation ages, in days: the buckets' upper bounds (the last is open). */
 static const struct {
@@ -106,7 +110,8 @@ static int one_secret(const char *name, const json_t *meta, void *payload)
 	int rotation_overdue = rotation_due > 0 && now > rotation_due;
 	int expires_soon = expires > 0 && !expired && expires - now <= warn;
 	int rotation_soon = rotation_due > 0 && !rotation_overdue && rotation_due - now <= warn;
-	int status = gone                           ? ST_DELETED
+	int status = current <= 0                   ? ST_EMPTY
+	             : gone                         ? ST_DELETED
 	             : expired || rotation_overdue  ? ST_OVERDUE
 	             : expires_soon || rotation_soon ? ST_EXPIRING
 	             : expires > 0 || every > 0     ? ST_OK
