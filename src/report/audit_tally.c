@@ -141,8 +141,9 @@ static void count(counts *c, const cst_audit_fields *f, int request)
 {
 	if (request) {
 		c->requests++;
-		c->reads += (uint64_t)is_secret_read(f);
-		c->writes += (uint64_t)is_secret_write(f);
+		/* a request entry with an error was refused before its handler ran */
+		c->reads += (uint64_t)(is_secret_read(f) && !f->error);
+		c->writes += (uint64_t)(is_secret_write(f) && !f->error);
 	}
 	if (f->error) {
 		c->errors++;

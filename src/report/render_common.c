@@ -61,7 +61,7 @@ void rj_span(char *out, size_t n, int64_t s)
 		snprintf(out, n, "%lld years", (long long)(s / (365 * 86400LL)));
 		return;
 	}
-	if (s >= 90 * 86400LL) {
+	if (s >= 400 * 86400LL) {
 		snprintf(out, n, "%lld months", (long long)(s / (30 * 86400LL)));
 		return;
 	}
