@@ -787,36 +787,23 @@ int cst_token_sweep(cst_vault *v, int64_t now, uint64_t *out_count)
 	return rc;
 }
 
+struct token_walk {
+	int (*fn)(const char *hash, const json_t *entry, void *payload);
+	void *payload;
+};
+
+static int each_entry(const char *key, const json_t *entry, void *payload)
+{
+	struct token_walk *w = payload;
+	return w->fn(key + strlen(ID_PREFIX), entry, w->payload);
+}
+
 int cst_token_each(cst_vault *v, int (*fn)(const char *hash, const json_t *entry, void *payload),
                    void *payload)
 {
-	cst_storage_keys page = {0};
-	char after[KEY_MAX] = "";
-	int rc = CST_OK;
-	for (;;) {
-		if ((rc = cst_storage_list(v->st, ID_PREFIX, after[0] ? after : NULL, 256, &page)) < 0)
-			break;
-		for (size_t i = 0; rc == CST_OK && i < page.count; i++) {
-			const char *hash = page.keys[i] + strlen(ID_PREFIX);
-			json_t *e = NULL;
-			/* Past the token cache: a scan must not push out the tokens in use. */
-			int lrc = cst_barrier_get_json(&v->barrier, page.keys[i], &e, NULL);
-			if (lrc == CST_ENOTFOUND) { /* revoked meanwhile (as someone's child) */
-				cst_error_clear();
-				continue;
-			}
-			if ((rc = lrc) == CST_OK)
-				rc = fn(hash, e, payload);
-			json_decref(e);
-		}
-		size_t got = page.count;
-		if (got)
-			snprintf(after, sizeof(after), "%s", page.keys[got - 1]);
-		cst_storage_keys_release(&page);
-		if (rc < 0 || got < 256)
-			break;
-	}
-	return rc;
+	/* Past the token cache: a walk must not push out the tokens in use. */
+	struct token_walk w = {fn, payload};
+	return cst_barrier_each_json(&v->barrier, ID_PREFIX, each_entry, &w);
 }
 
 struct revoke_match {

@@ -798,37 +798,27 @@ static const cst_route approle_routes[] = {
 const cst_engine cst_engine_approle = {1, "approle", approle_routes,
                                        sizeof(approle_routes) / sizeof(approle_routes[0]), sweep};
 
+struct role_walk {
+	size_t prefix_len;
+	int (*fn)(const char *name, const char *role_id, void *payload);
+	void *payload;
+};
+
+static int each_role(const char *key, const json_t *rec, void *payload)
+{
+	struct role_walk *w = payload;
+	const char *role_id = json_string_value(json_object_get(rec, "role_id"));
+	return role_id ? w->fn(key + w->prefix_len, role_id, w->payload) : CST_OK;
+}
+
 int cst_approle_each_role(cst_vault *v, const char *storage_prefix,
                           int (*fn)(const char *name, const char *role_id, void *payload),
                           void *payload)
 {
-	char prefix[KEYLEN], after[KEYLEN] = "";
+	char prefix[KEYLEN];
 	int n = snprintf(prefix, sizeof(prefix), "%srole/", storage_prefix);
 	if (n <= 0 || (size_t)n >= sizeof(prefix))
 		return cst_fail(CST_EINVAL, "storage prefix too long");
-	cst_storage_keys page = {0};
-	int rc = CST_OK;
-	for (;;) {
-		if ((rc = cst_storage_list(v->st, prefix, after[0] ? after : NULL, 256, &page)) < 0)
-			break;
-		for (size_t i = 0; rc == CST_OK && i < page.count; i++) {
-			json_t *rec = NULL;
-			int lrc = cst_barrier_get_json(&v->barrier, page.keys[i], &rec, NULL);
-			if (lrc == CST_ENOTFOUND) { /* deleted meanwhile */
-				cst_error_clear();
-				continue;
-			}
-			const char *role_id = json_string_value(json_object_get(rec, "role_id"));
-			if ((rc = lrc) == CST_OK && role_id)
-				rc = fn(page.keys[i] + n, role_id, payload);
-			json_decref(rec);
-		}
-		size_t got = page.count;
-		if (got)
-			snprintf(after, sizeof(after), "%s", page.keys[got - 1]);
-		cst_storage_keys_release(&page);
-		if (rc < 0 || got < 256)
-			break;
-	}
-	return rc;
+	struct role_walk w = {(size_t)n, fn, payload};
+	return cst_barrier_each_json(&v->barrier, prefix, each_role, &w);
 }

@@ -6,6 +6,7 @@
  * whatever jansson reads, this reads the same). */
 #include "report/audit_scan.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,29 +369,41 @@ static int object(parser *p, int depth, field_fn field, void *ctx)
 
 #define KEY_IS(lit) (kl == sizeof(lit) - 1 && memcmp(key, lit, kl) == 0)
 
+/* The string fields of each object the report reads, by key. */
+typedef struct string_key {
+	const char *key;
+	size_t len, off;
+} string_key;
+#define S(k, member) {k, sizeof(k) - 1, offsetof(cst_audit_fields, member)}
+static const string_key top_keys[] = {S("time", time), S("type", type), S("error", error)};
+static const string_key auth_keys[] = {S("display_name", display_name), S("token_type", token_type),
+                                       S("entity_id", entity_id), S("accessor", accessor)};
+static const string_key metadata_keys[] = {S("username", username), S("role_name", role_name),
+                                           S("local_user", local_user)};
+static const string_key request_keys[] = {S("id", id), S("operation", operation),
+                                          S("mount_type", mount_type), S("mount_point", mount_point),
+                                          S("path", path), S("remote_address", remote_address)};
+static const string_key data_keys[] = {S("role_id", role_id)};
+#define N(keys) (sizeof(keys) / sizeof(keys[0]))
+
+/* The member's value when key is one of keys; else the value is skipped. */
+static int string_or_skip(parser *p, cst_audit_fields *f, const string_key *keys, size_t n,
+                          const char *key, size_t kl, int depth)
+{
+	for (size_t i = 0; i < n; i++)
+		if (kl == keys[i].len && memcmp(key, keys[i].key, kl) == 0)
+			return want_string(p, (const char **)(void *)((char *)f + keys[i].off), depth);
+	return skip(p, depth);
+}
+
 static int metadata_field(parser *p, const char *key, size_t kl, int depth, void *ctx)
 {
-	cst_audit_fields *f = ctx;
-	if (KEY_IS("username"))
-		return want_string(p, &f->username, depth);
-	if (KEY_IS("role_name"))
-		return want_string(p, &f->role_name, depth);
-	if (KEY_IS("local_user"))
-		return want_string(p, &f->local_user, depth);
-	return skip(p, depth);
+	return string_or_skip(p, ctx, metadata_keys, N(metadata_keys), key, kl, depth);
 }
 
 static int auth_field(parser *p, const char *key, size_t kl, int depth, void *ctx)
 {
 	cst_audit_fields *f = ctx;
-	if (KEY_IS("display_name"))
-		return want_string(p, &f->display_name, depth);
-	if (KEY_IS("token_type"))
-		return want_string(p, &f->token_type, depth);
-	if (KEY_IS("entity_id"))
-		return want_string(p, &f->entity_id, depth);
-	if (KEY_IS("accessor"))
-		return want_string(p, &f->accessor, depth);
 	if (KEY_IS("policies"))
 		return want_strings(p, f->policies, &f->n_policies, &f->all_policies, depth);
 	if (KEY_IS("teams"))
@@ -399,37 +412,22 @@ static int auth_field(parser *p, const char *key, size_t kl, int depth, void *ct
 		f->username = f->role_name = f->local_user = NULL;
 		return object(p, depth, metadata_field, f);
 	}
-	return skip(p, depth);
+	return string_or_skip(p, f, auth_keys, N(auth_keys), key, kl, depth);
 }
 
 static int data_field(parser *p, const char *key, size_t kl, int depth, void *ctx)
 {
-	cst_audit_fields *f = ctx;
-	if (KEY_IS("role_id"))
-		return want_string(p, &f->role_id, depth);
-	return skip(p, depth);
+	return string_or_skip(p, ctx, data_keys, N(data_keys), key, kl, depth);
 }
 
 static int request_field(parser *p, const char *key, size_t kl, int depth, void *ctx)
 {
 	cst_audit_fields *f = ctx;
-	if (KEY_IS("id"))
-		return want_string(p, &f->id, depth);
-	if (KEY_IS("operation"))
-		return want_string(p, &f->operation, depth);
-	if (KEY_IS("mount_type"))
-		return want_string(p, &f->mount_type, depth);
-	if (KEY_IS("mount_point"))
-		return want_string(p, &f->mount_point, depth);
-	if (KEY_IS("path"))
-		return want_string(p, &f->path, depth);
-	if (KEY_IS("remote_address"))
-		return want_string(p, &f->remote_address, depth);
 	if (KEY_IS("data")) {
 		f->role_id = NULL;
 		return object(p, depth, data_field, f);
 	}
-	return skip(p, depth);
+	return string_or_skip(p, f, request_keys, N(request_keys), key, kl, depth);
 }
 
 static int response_field(parser *p, const char *key, size_t kl, int depth, void *ctx)
@@ -458,12 +456,6 @@ static void reset_request(cst_audit_fields *f)
 static int top_field(parser *p, const char *key, size_t kl, int depth, void *ctx)
 {
 	cst_audit_fields *f = ctx;
-	if (KEY_IS("time"))
-		return want_string(p, &f->time, depth);
-	if (KEY_IS("type"))
-		return want_string(p, &f->type, depth);
-	if (KEY_IS("error"))
-		return want_string(p, &f->error, depth);
 	if (KEY_IS("auth")) {
 		reset_auth(f);
 		return object(p, depth, auth_field, f);
@@ -476,7 +468,7 @@ static int top_field(parser *p, const char *key, size_t kl, int depth, void *ctx
 		f->response_auth = 0;
 		return object(p, depth, response_field, f);
 	}
-	return skip(p, depth);
+	return string_or_skip(p, f, top_keys, N(top_keys), key, kl, depth);
 }
 
 int cst_audit_fields_parse(cst_audit_fields *out, cst_audit_scratch *scratch, const char *line,

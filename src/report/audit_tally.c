@@ -389,133 +389,105 @@ static json_t *array_of(const uint64_t *v, size_t n)
 	return a;
 }
 
-/* Rows by a count, most first, then by name: a stable order. */
-typedef struct row {
-	json_t *obj;
-	uint64_t key;
-	const char *name;
-} row;
-
-static int row_cmp(const void *a, const void *b)
+static uint64_t principal_count(const void *it)
 {
-	const row *x = a, *y = b;
-	if (x->key != y->key)
-		return x->key < y->key ? 1 : -1;
-	return strcmp(x->name, y->name);
+	return ((const principal_item *)it)->c.requests;
 }
 
-static json_t *sorted(row *rows, size_t n)
+static uint64_t team_count(const void *it)
 {
-	qsort(rows, n, sizeof(*rows), row_cmp);
-	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, rows[i].obj);
+	return ((const team_item *)it)->c.requests;
+}
+
+static uint64_t login_count(const void *it)
+{
+	return ((const login_item *)it)->failed;
+}
+
+static uint64_t root_count(const void *it)
+{
+	return ((const root_item *)it)->requests;
+}
+
+/* The rows of a table, most first (see cst_strmap_ranked), each made by
+ * row(key, item, tally); rows it returns NULL for are left out. */
+static json_t *rows_of(const cst_audit_tally *t, const cst_strmap *m, uint64_t (*rank)(const void *),
+                       json_t *(*row)(const char *key, const void *item, const cst_audit_tally *t))
+{
+	size_t *order = cst_strmap_ranked(m, rank);
+	json_t *a = order ? json_array() : NULL;
+	for (size_t i = 0; a && i < m->count; i++) {
+		json_t *r = row(cst_strmap_key(m, order[i]), cst_strmap_item(m, order[i]), t);
+		if (r)
+			json_array_append_new(a, r);
+	}
+	free(order);
 	return a;
 }
 
-static json_t *principals_json(const cst_audit_tally *t)
+static json_t *principal_row(const char *key, const void *item, const cst_audit_tally *t)
 {
-	size_t n = t->principals.count;
-	row *rows = calloc(n ? n : 1, sizeof(*rows));
-	if (rows == NULL)
+	(void)t;
+	const principal_item *it = item;
+	json_t *o = json_object(), *teams = json_array();
+	char buf[sizeof(it->teams)];
+	snprintf(buf, sizeof(buf), "%s", it->teams);
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		json_array_append_new(teams, json_string(tok));
+	json_object_set_new(o, "principal", json_string(key));
+	json_object_set_new(o, "entity_id", it->entity[0] ? json_string(it->entity) : json_null());
+	json_object_set_new(o, "teams", teams);
+	put_counts(o, &it->c);
+	return o;
+}
+
+static json_t *team_row(const char *key, const void *item, const cst_audit_tally *t)
+{
+	(void)t;
+	json_t *o = json_object();
+	json_object_set_new(o, "team", *key ? json_string(key) : json_null());
+	put_counts(o, &((const team_item *)item)->c);
+	return o;
+}
+
+static json_t *team_timeline_row(const char *key, const void *item, const cst_audit_tally *t)
+{
+	const team_item *it = item;
+	if (it->timeline == NULL)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const principal_item *it = cst_strmap_item(&t->principals, i);
-		json_t *o = json_object(), *teams = json_array();
-		char buf[sizeof(it->teams)];
-		snprintf(buf, sizeof(buf), "%s", it->teams);
-		for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-			json_array_append_new(teams, json_string(tok));
-		json_object_set_new(o, "principal", json_string(cst_strmap_key(&t->principals, i)));
-		json_object_set_new(o, "entity_id", it->entity[0] ? json_string(it->entity) : json_null());
-		json_object_set_new(o, "teams", teams);
-		put_counts(o, &it->c);
-		rows[i] = (row){o, it->c.requests, cst_strmap_key(&t->principals, i)};
-	}
-	json_t *a = sorted(rows, n);
-	free(rows);
-	return a;
+	return json_pack("{s:o, s:o}", "team", *key ? json_string(key) : json_null(), "counts",
+	                 array_of(it->timeline, t->n_buckets));
 }
 
-static json_t *teams_json(const cst_audit_tally *t, json_t *timeline_rows)
+static json_t *login_row(const char *key, const void *item, const cst_audit_tally *t)
 {
-	size_t n = t->teams.count;
-	row *rows = calloc(n ? n : 1, sizeof(*rows));
-	if (rows == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const team_item *it = cst_strmap_item(&t->teams, i);
-		const char *name = cst_strmap_key(&t->teams, i);
-		json_t *o = json_object();
-		json_object_set_new(o, "team", *name ? json_string(name) : json_null());
-		put_counts(o, &it->c);
-		rows[i] = (row){o, it->c.requests, name};
-	}
-	json_t *a = sorted(rows, n);
-	/* the timeline's rows in the same order */
-	for (size_t i = 0; i < n; i++) {
-		const char *name = rows[i].name;
-		const team_item *it = cst_strmap_get((cst_strmap *)&t->teams, name, 0, NULL);
-		if (it && it->timeline)
-			json_array_append_new(timeline_rows,
-			                      json_pack("{s:o, s:o}", "team", *name ? json_string(name) : json_null(),
-			                                "counts", array_of(it->timeline, t->n_buckets)));
-	}
-	free(rows);
-	return a;
+	(void)key;
+	(void)t;
+	const login_item *it = item;
+	if (it->failed == 0)
+		return NULL; /* targets with successes only are not news */
+	json_t *addrs = json_array();
+	for (unsigned k = 0; k < it->n_addrs; k++)
+		json_array_append_new(addrs, json_string(it->addrs[k]));
+	return json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:o, s:b}", "method", it->method, "mount",
+	                 it->mount, "name", it->name, "failed", (json_int_t)it->failed, "succeeded",
+	                 (json_int_t)it->succeeded, "last_failure", time_or_null(it->last_failure_ns),
+	                 "last_error", it->last_error, "addresses", addrs, "more_addresses",
+	                 it->more_addrs);
 }
 
-static json_t *logins_json(const cst_audit_tally *t)
+static json_t *root_row(const char *acc, const void *item, const cst_audit_tally *t)
 {
-	size_t n = t->logins.count;
-	row *rows = calloc(n ? n : 1, sizeof(*rows));
-	if (rows == NULL)
-		return NULL;
-	size_t kept = 0;
-	for (size_t i = 0; i < n; i++) {
-		const login_item *it = cst_strmap_item(&t->logins, i);
-		if (it->failed == 0)
-			continue; /* targets with successes only are not news */
-		json_t *addrs = json_array();
-		for (unsigned k = 0; k < it->n_addrs; k++)
-			json_array_append_new(addrs, json_string(it->addrs[k]));
-		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:s, s:o, s:b}", "method", it->method,
-		                      "mount", it->mount, "name", it->name, "failed", (json_int_t)it->failed,
-		                      "succeeded", (json_int_t)it->succeeded, "last_failure",
-		                      time_or_null(it->last_failure_ns), "last_error", it->last_error,
-		                      "addresses", addrs, "more_addresses", it->more_addrs);
-		rows[kept++] = (row){o, it->failed, cst_strmap_key(&t->logins, i)};
-	}
-	json_t *a = sorted(rows, kept);
-	free(rows);
-	return a;
-}
-
-static json_t *roots_json(const cst_audit_tally *t)
-{
-	size_t n = t->roots.count;
-	row *rows = calloc(n ? n : 1, sizeof(*rows));
-	if (rows == NULL)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		const root_item *it = cst_strmap_item(&t->roots, i);
-		const char *acc = cst_strmap_key(&t->roots, i);
-		const label_item *l = cst_strmap_get((cst_strmap *)&t->accessors, acc, 0, NULL);
-		json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:o}", "accessor", acc, "token",
-		                      l ? l->text : "a root token no longer alive (or of another vault)",
-		                      "alive", l != NULL, "requests", (json_int_t)it->requests, "last_used",
-		                      time_or_null(it->last_ns));
-		rows[i] = (row){o, it->requests, acc};
-	}
-	json_t *a = sorted(rows, n);
-	free(rows);
-	return a;
+	const root_item *it = item;
+	const label_item *l = cst_strmap_get((cst_strmap *)&t->accessors, acc, 0, NULL);
+	return json_pack("{s:s, s:s, s:b, s:I, s:o}", "accessor", acc, "token",
+	                 l ? l->text : "a root token no longer alive (or of another vault)", "alive",
+	                 l != NULL, "requests", (json_int_t)it->requests, "last_used",
+	                 time_or_null(it->last_ns));
 }
 
 json_t *cst_audit_tally_json(const cst_audit_tally *t)
 {
-	json_t *timeline_rows = json_array();
-	json_t *by_team = teams_json(t, timeline_rows);
 	json_t *out = json_pack(
 		"{s:I, s:I, s:I, s:I, "
 		"s:{s:I, s:I, s:o, s:I}, "
@@ -525,15 +497,18 @@ json_t *cst_audit_tally_json(const cst_audit_tally *t)
 		"entries", (json_int_t)t->entries, "requests", (json_int_t)t->requests, "errors",
 		(json_int_t)t->errors, "denied", (json_int_t)t->denied,
 		"logins", "failed", (json_int_t)t->failed_logins, "succeeded", (json_int_t)t->ok_logins,
-		"by_target", logins_json(t), "targets_not_listed", (json_int_t)t->other_logins,
+		"by_target", rows_of(t, &t->logins, login_count, login_row), "targets_not_listed",
+		(json_int_t)t->other_logins,
 		"root", "requests", (json_int_t)t->root_requests, "local_requests",
-		(json_int_t)t->local_requests, "by_token", roots_json(t), "tokens_not_listed",
-		(json_int_t)t->other_root,
-		"by_team", by_team ? by_team : json_array(), "teams_not_listed", (json_int_t)t->other_teams,
-		"by_principal", principals_json(t), "principals_not_listed",
-		(json_int_t)t->other_principals,
+		(json_int_t)t->local_requests, "by_token", rows_of(t, &t->roots, root_count, root_row),
+		"tokens_not_listed", (json_int_t)t->other_root,
+		"by_team", rows_of(t, &t->teams, team_count, team_row), "teams_not_listed",
+		(json_int_t)t->other_teams,
+		"by_principal", rows_of(t, &t->principals, principal_count, principal_row),
+		"principals_not_listed", (json_int_t)t->other_principals,
 		"timeline", "start", time_or_null(t->since_ns), "bucket_seconds",
 		(json_int_t)(t->bucket_ns / 1000000000), "buckets", (json_int_t)t->n_buckets, "total",
-		array_of(t->timeline, t->n_buckets), "by_team", timeline_rows);
+		array_of(t->timeline, t->n_buckets), "by_team",
+		rows_of(t, &t->teams, team_count, team_timeline_row));
 	return out;
 }

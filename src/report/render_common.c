@@ -1,12 +1,51 @@
 /* render_common.c - see render_common.h. */
 #include "report/render_common.h"
 
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "report/audit_scan.h"
+#include "util/html.h"
 
 #define NS 1000000000LL
+
+void rw_printf(rw *w, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap, again;
+	va_start(ap, fmt);
+	va_copy(again, ap);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (w->rc == CST_OK && n > 0 && (size_t)n < sizeof(tmp)) {
+		w->rc = cst_buf_put(w->b, tmp, (size_t)n);
+	} else if (w->rc == CST_OK && n > 0) {
+		char *big = malloc((size_t)n + 1);
+		if (big == NULL)
+			w->rc = cst_fail(CST_ENOMEM, "out of memory");
+		else {
+			vsnprintf(big, (size_t)n + 1, fmt, again);
+			w->rc = cst_buf_put(w->b, big, (size_t)n);
+			free(big);
+		}
+	}
+	va_end(again);
+}
+
+void rw_raw(rw *w, const char *s)
+{
+	if (w->rc == CST_OK && s)
+		w->rc = cst_buf_puts(w->b, s);
+}
+
+void rw_html(rw *w, const char *s, size_t n)
+{
+	if (w->rc == CST_OK && s)
+		w->rc = cst_html_escape(w->b, s, n);
+}
 
 const char *rj_str(const json_t *o, const char *key)
 {

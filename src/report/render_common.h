@@ -9,6 +9,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/buf.h"
+
+/* A writer that keeps its first failure: later writes do nothing and rc
+ * says what went wrong, so a renderer checks once at the end. */
+typedef struct rw {
+	cst_buf *b;
+	int rc;
+} rw;
+
+void rw_printf(rw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rw_raw(rw *w, const char *s);
+/* Text escaped for HTML (util/html.h); NULL writes nothing. */
+void rw_html(rw *w, const char *s, size_t n);
+
 /* obj.a.b... as a string, integer or array (NULL / 0 when absent). */
 const char *rj_str(const json_t *o, const char *key);
 long long rj_int(const json_t *o, const char *key);

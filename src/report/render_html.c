@@ -3,7 +3,6 @@
  * person's attention, then sections with SVG charts (svg.c) and tables.
  * Status is said in words and symbols, never by colour alone; every
  * string from the report goes through cst_html_escape. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,109 +17,84 @@
 
 #define PRINCIPALS_SHOWN 50
 
-typedef struct hw {
-	cst_buf *b;
-	int rc;
-} hw;
-
-static void put(hw *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(hw *h, const char *fmt, ...)
+static void text(rw *h, const char *s)
 {
-	char tmp[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (h->rc == CST_OK && n > 0)
-		h->rc = cst_buf_put(h->b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+	rw_html(h, s, s ? strlen(s) : 0);
 }
 
-static void raw(hw *h, const char *s)
+static void td(rw *h, const char *s)
 {
-	if (h->rc == CST_OK)
-		h->rc = cst_buf_puts(h->b, s);
-}
-
-static void text(hw *h, const char *s)
-{
-	if (h->rc == CST_OK && s)
-		h->rc = cst_html_escape(h->b, s, strlen(s));
-}
-
-static void td(hw *h, const char *s)
-{
-	raw(h, "<td>");
+	rw_raw(h, "<td>");
 	text(h, s);
-	raw(h, "</td>");
+	rw_raw(h, "</td>");
 }
 
-static void td_num(hw *h, long long v)
+static void td_num(rw *h, long long v)
 {
 	char n[32];
 	rj_num(n, sizeof(n), v);
-	put(h, "<td class=\"num\">%s</td>", n);
+	rw_printf(h, "<td class=\"num\">%s</td>", n);
 }
 
-static void when(hw *h, const char *t)
+static void when(rw *h, const char *t)
 {
 	char w[48];
 	rj_when(w, sizeof(w), t);
 	if (t == NULL) {
-		raw(h, "&ndash;");
+		rw_raw(h, "&ndash;");
 		return;
 	}
-	raw(h, "<time datetime=\"");
+	rw_raw(h, "<time datetime=\"");
 	text(h, t);
-	raw(h, "\">");
+	rw_raw(h, "\">");
 	text(h, w);
-	raw(h, "</time>");
+	rw_raw(h, "</time>");
 }
 
-static void td_when(hw *h, const char *t)
+static void td_when(rw *h, const char *t)
 {
-	raw(h, "<td class=\"when\">");
+	rw_raw(h, "<td class=\"when\">");
 	when(h, t);
-	raw(h, "</td>");
+	rw_raw(h, "</td>");
 }
 
 /* A table head: columns starting with '>' are numbers (right-aligned). */
-static void thead(hw *h, const char *caption, const char *const *cols, size_t n)
+static void thead(rw *h, const char *caption, const char *const *cols, size_t n)
 {
-	raw(h, "<div class=\"scroll\"><table>");
+	rw_raw(h, "<div class=\"scroll\"><table>");
 	if (caption) {
-		raw(h, "<caption>");
+		rw_raw(h, "<caption>");
 		text(h, caption);
-		raw(h, "</caption>");
+		rw_raw(h, "</caption>");
 	}
-	raw(h, "<thead><tr>");
+	rw_raw(h, "<thead><tr>");
 	for (size_t i = 0; i < n; i++) {
-		put(h, "<th scope=\"col\"%s>", cols[i][0] == '>' ? " class=\"num\"" : "");
+		rw_printf(h, "<th scope=\"col\"%s>", cols[i][0] == '>' ? " class=\"num\"" : "");
 		text(h, cols[i] + (cols[i][0] == '>'));
-		raw(h, "</th>");
+		rw_raw(h, "</th>");
 	}
-	raw(h, "</tr></thead><tbody>");
+	rw_raw(h, "</tr></thead><tbody>");
 }
 
-static void tend(hw *h)
+static void tend(rw *h)
 {
-	raw(h, "</tbody></table></div>");
+	rw_raw(h, "</tbody></table></div>");
 }
 
-static void badge(hw *h, const char *status)
+static void badge(rw *h, const char *status)
 {
 	if (!strcmp(status, "overdue"))
-		raw(h, "<span class=\"badge overdue\">&#9888; overdue</span>");
+		rw_raw(h, "<span class=\"badge overdue\">&#9888; overdue</span>");
 	else if (!strcmp(status, "expiring"))
-		raw(h, "<span class=\"badge soon\">&#9719; due soon</span>");
+		rw_raw(h, "<span class=\"badge soon\">&#9719; due soon</span>");
 	else if (!strcmp(status, "ok"))
-		raw(h, "<span class=\"badge ok\">&#10003; ok</span>");
+		rw_raw(h, "<span class=\"badge ok\">&#10003; ok</span>");
 	else if (!strcmp(status, "deleted"))
-		raw(h, "<span class=\"badge\">deleted</span>");
+		rw_raw(h, "<span class=\"badge\">deleted</span>");
 	else if (!strcmp(status, "empty"))
-		raw(h, "<span class=\"badge\">no version</span>");
+		rw_raw(h, "<span class=\"badge\">no version</span>");
 	else
-		raw(h, "<span class=\"badge\">no policy</span>");
+		rw_raw(h, "<span class=\"badge\">no policy</span>");
 }
 
 static const char style[] =
@@ -168,7 +142,7 @@ static const char style[] =
 	".empty{color:var(--muted);font-style:italic}"
 	"@media print{body{max-width:none;padding:0}nav{display:none}figure,table{break-inside:avoid}}";
 
-static void summary(hw *h, const json_t *r)
+static void summary(rw *h, const json_t *r)
 {
 	const json_t *s = json_object_get(r, "summary");
 	int have_audit = json_is_true(rj_get(r, "audit", "available"));
@@ -177,62 +151,62 @@ static void summary(hw *h, const json_t *r)
 	rj_when(until, sizeof(until), rj_str(r, "generated_at"));
 	rj_span(span, sizeof(span), rj_int(json_object_get(r, "window"), "seconds"));
 	rj_span(warn, sizeof(warn), rj_int(r, "warn_seconds"));
-	raw(h, "<header><h1>custos report</h1><p class=\"meta\">Generated ");
+	rw_raw(h, "<header><h1>custos report</h1><p class=\"meta\">Generated ");
 	text(h, until);
-	raw(h, ". Audit figures cover the last ");
+	rw_raw(h, ". Audit figures cover the last ");
 	text(h, span);
-	raw(h, " (since ");
+	rw_raw(h, " (since ");
 	text(h, since);
-	raw(h, "); &ldquo;due soon&rdquo; means within ");
+	rw_raw(h, "); &ldquo;due soon&rdquo; means within ");
 	text(h, warn);
-	raw(h, ".</p></header>");
+	rw_raw(h, ".</p></header>");
 
 	long long overdue = rj_int(s, "overdue"), soon = rj_int(s, "expiring");
 	long long failed = rj_int(s, "failed_logins"), root_req = rj_int(s, "root_token_requests");
-	raw(h, "<section aria-label=\"Summary\"><ul class=\"cards\">");
+	rw_raw(h, "<section aria-label=\"Summary\"><ul class=\"cards\">");
 	char n[32];
 	rj_num(n, sizeof(n), overdue);
-	put(h, "<li class=\"card%s\"><span class=\"n\">%s</span><span class=\"what\">overdue "
+	rw_printf(h, "<li class=\"card%s\"><span class=\"n\">%s</span><span class=\"what\">overdue "
 	       "credentials</span>%s</li>",
 	    overdue ? " alert" : "", n, overdue ? "<span class=\"flag\">&#9888; needs action</span>" : "");
 	rj_num(n, sizeof(n), soon);
-	put(h, "<li class=\"card%s\"><span class=\"n\">%s</span><span class=\"what\">due within ",
+	rw_printf(h, "<li class=\"card%s\"><span class=\"n\">%s</span><span class=\"what\">due within ",
 	    soon ? " warn" : "", n);
 	text(h, warn);
-	put(h, "</span>%s</li>", soon ? "<span class=\"flag\">&#9719; plan rotation</span>" : "");
+	rw_printf(h, "</span>%s</li>", soon ? "<span class=\"flag\">&#9719; plan rotation</span>" : "");
 	if (have_audit) {
 		rj_num(n, sizeof(n), failed);
-		put(h, "<li class=\"card%s\"><span class=\"n\">%s</span><span class=\"what\">failed logins</span>"
+		rw_printf(h, "<li class=\"card%s\"><span class=\"n\">%s</span><span class=\"what\">failed logins</span>"
 		       "%s</li>",
 		    failed ? " warn" : "", n, failed ? "<span class=\"flag\">&#9888; review below</span>" : "");
 		rj_num(n, sizeof(n), root_req);
-		put(h, "<li class=\"card%s\"><span class=\"n\">%s</span><span class=\"what\">requests with "
+		rw_printf(h, "<li class=\"card%s\"><span class=\"n\">%s</span><span class=\"what\">requests with "
 		       "a root token</span></li>",
 		    root_req ? " warn" : "", n);
 	} else {
-		raw(h, "<li class=\"card\"><span class=\"n\">&ndash;</span><span class=\"what\">failed "
+		rw_raw(h, "<li class=\"card\"><span class=\"n\">&ndash;</span><span class=\"what\">failed "
 		       "logins: no audit log</span></li>");
 	}
 	rj_num(n, sizeof(n), rj_int(s, "live_tokens"));
-	put(h, "<li class=\"card\"><span class=\"n\">%s</span><span class=\"what\">live tokens "
+	rw_printf(h, "<li class=\"card\"><span class=\"n\">%s</span><span class=\"what\">live tokens "
 	       "(%lld root, %lld never expire)</span></li>",
 	    n, rj_int(s, "root_tokens"), rj_int(s, "tokens_without_expiry"));
 	rj_num(n, sizeof(n), rj_int(s, "secrets"));
-	put(h, "<li class=\"card\"><span class=\"n\">%s</span><span class=\"what\">secrets</span></li>", n);
-	raw(h, "</ul><p class=\"lead\">");
+	rw_printf(h, "<li class=\"card\"><span class=\"n\">%s</span><span class=\"what\">secrets</span></li>", n);
+	rw_raw(h, "</ul><p class=\"lead\">");
 	if (overdue || soon) {
 		char a[64], b[64];
 		rj_count(a, sizeof(a), overdue, "credential");
 		rj_count(b, sizeof(b), soon, "more");
 		snprintf(line, sizeof(line), "%s %s overdue", a, overdue == 1 ? "is" : "are");
 		text(h, line);
-		raw(h, soon ? " and " : ". ");
+		rw_raw(h, soon ? " and " : ". ");
 		if (soon) {
 			snprintf(line, sizeof(line), "%lld %s due within %s. ", soon, soon == 1 ? "is" : "are",
 			         warn);
 			text(h, line);
 		}
-		raw(h, "They are listed first, under <a href=\"#attention\">Needs attention</a>. ");
+		rw_raw(h, "They are listed first, under <a href=\"#attention\">Needs attention</a>. ");
 	} else {
 		text(h, "No credential is overdue or due soon. ");
 	}
@@ -246,39 +220,39 @@ static void summary(hw *h, const json_t *r)
 		text(h, rj_str(json_object_get(r, "audit"), "note"));
 		text(h, ".");
 	}
-	raw(h, "</p></section>");
-	raw(h, "<nav aria-label=\"Sections\"><a href=\"#attention\">Needs attention</a>"
+	rw_raw(h, "</p></section>");
+	rw_raw(h, "<nav aria-label=\"Sections\"><a href=\"#attention\">Needs attention</a>"
 	       "<a href=\"#secrets\">Secrets</a><a href=\"#teams\">Teams</a><a href=\"#tokens\">Tokens"
 	       "</a><a href=\"#access\">Access</a><a href=\"#about\">About this report</a></nav>");
 }
 
-static void secret_cells(hw *h, const json_t *it)
+static void secret_cells(rw *h, const json_t *it)
 {
-	raw(h, "<td class=\"name\">");
+	rw_raw(h, "<td class=\"name\">");
 	text(h, rj_str(it, "name"));
-	raw(h, "</td><td class=\"name\">");
+	rw_raw(h, "</td><td class=\"name\">");
 	text(h, rj_str(it, "mount"));
-	raw(h, "</td>");
+	rw_raw(h, "</td>");
 	td(h, rj_name(it, "team", "\xe2\x80\x93"));
 	td(h, rj_name(it, "type", "untyped"));
 }
 
-static void attention(hw *h, const json_t *r, int64_t now)
+static void attention(rw *h, const json_t *r, int64_t now)
 {
 	const json_t *s = json_object_get(r, "secrets");
 	const json_t *att = json_object_get(s, "attention");
 	char warn[48];
 	rj_span(warn, sizeof(warn), rj_int(r, "warn_seconds"));
-	raw(h, "<section id=\"attention\"><h2>Needs attention</h2>");
+	rw_raw(h, "<section id=\"attention\"><h2>Needs attention</h2>");
 	if (json_array_size(att) == 0) {
-		raw(h, "<p class=\"empty\">No credential is overdue or due within ");
+		rw_raw(h, "<p class=\"empty\">No credential is overdue or due within ");
 		text(h, warn);
-		raw(h, ".</p></section>");
+		rw_raw(h, ".</p></section>");
 		return;
 	}
-	raw(h, "<p>Overdue credentials first, then those due within ");
+	rw_raw(h, "<p>Overdue credentials first, then those due within ");
 	text(h, warn);
-	raw(h, ", soonest first. Rotate a credential with <code>custos put NAME ...</code>; change its "
+	rw_raw(h, ", soonest first. Rotate a credential with <code>custos put NAME ...</code>; change its "
 	       "policy with <code>custos meta NAME --rotate-every 90d --expires-at TIME</code>.</p>");
 	static const char *const cols[] = {"Status", "Secret", "Mount", "Team", "Type", "Why", "Due"};
 	thead(h, NULL, cols, 7);
@@ -286,31 +260,31 @@ static void attention(hw *h, const json_t *r, int64_t now)
 	json_t *x;
 	json_array_foreach(att, i, x) {
 		char why[400];
-		raw(h, "<tr><td>");
+		rw_raw(h, "<tr><td>");
 		badge(h, rj_str(x, "status"));
-		raw(h, "</td>");
+		rw_raw(h, "</td>");
 		secret_cells(h, x);
 		rj_why(why, sizeof(why), x, now);
 		td(h, why);
 		td_when(h, rj_str(x, "due"));
-		raw(h, "</tr>");
+		rw_raw(h, "</tr>");
 	}
 	tend(h);
 	if (rj_int(s, "attention_not_listed"))
-		put(h, "<p class=\"note\">%lld more are not listed.</p>", rj_int(s, "attention_not_listed"));
-	raw(h, "</section>");
+		rw_printf(h, "<p class=\"note\">%lld more are not listed.</p>", rj_int(s, "attention_not_listed"));
+	rw_raw(h, "</section>");
 }
 
 /* A bar chart of rows' key and count (count_key) in a figure. */
-static void bars_figure(hw *h, const char *id, const char *caption, const json_t *rows,
+static void bars_figure(rw *h, const char *id, const char *caption, const json_t *rows,
                         const char *key, const char *count_key, const char *none, const char *unit)
 {
 	size_t n = json_array_size(rows);
-	raw(h, "<figure><figcaption>");
+	rw_raw(h, "<figure><figcaption>");
 	text(h, caption);
-	raw(h, "</figcaption>");
+	rw_raw(h, "</figcaption>");
 	if (n == 0) {
-		raw(h, "<p class=\"empty\">None.</p></figure>");
+		rw_raw(h, "<p class=\"empty\">None.</p></figure>");
 		return;
 	}
 	cst_svg_bar *bars = calloc(n, sizeof(*bars));
@@ -325,14 +299,14 @@ static void bars_figure(hw *h, const char *id, const char *caption, const json_t
 	if (h->rc == CST_OK)
 		h->rc = cst_svg_bars(h->b, id, caption, bars, n, unit);
 	free(bars);
-	raw(h, "</figure>");
+	rw_raw(h, "</figure>");
 }
 
-static void secrets(hw *h, const json_t *r)
+static void secrets(rw *h, const json_t *r)
 {
 	const json_t *s = json_object_get(r, "secrets");
 	char line[160];
-	raw(h, "<section id=\"secrets\"><h2>Secrets</h2><p>");
+	rw_raw(h, "<section id=\"secrets\"><h2>Secrets</h2><p>");
 	const json_t *st = json_object_get(s, "by_status");
 	char total[48];
 	rj_count(total, sizeof(total), rj_int(s, "total"), "secret");
@@ -342,28 +316,28 @@ static void secrets(hw *h, const json_t *r)
 	         total, rj_int(st, "overdue"), rj_int(st, "expiring"), rj_int(st, "ok"),
 	         rj_int(st, "unmanaged"), rj_int(st, "deleted"), rj_int(st, "empty"));
 	text(h, line);
-	raw(h, "</p><div class=\"charts\">");
+	rw_raw(h, "</p><div class=\"charts\">");
 	bars_figure(h, "sec-type", "Secrets by type", json_object_get(s, "by_type"), "type", "count",
 	            "untyped", "secrets");
 	bars_figure(h, "sec-team", "Secrets by team", json_object_get(s, "by_team"), "team", "count",
 	            "no team", "secrets");
 	bars_figure(h, "sec-age", "Time since the current version was written",
 	            json_object_get(s, "by_rotation_age"), "bucket", "count", "-", "secrets");
-	raw(h, "</div>");
+	rw_raw(h, "</div>");
 	static const char *const tcols[] = {"Team", ">Secrets", ">Overdue", ">Due soon", ">Within policy",
 	                                    ">No policy"};
 	thead(h, "Secrets by team and status", tcols, 6);
 	size_t i;
 	json_t *x;
 	json_array_foreach(json_object_get(s, "by_team"), i, x) {
-		raw(h, "<tr>");
+		rw_raw(h, "<tr>");
 		td(h, rj_name(x, "team", "no team"));
 		td_num(h, rj_int(x, "count"));
 		td_num(h, rj_int(x, "overdue"));
 		td_num(h, rj_int(x, "expiring"));
 		td_num(h, rj_int(x, "ok"));
 		td_num(h, rj_int(x, "unmanaged"));
-		raw(h, "</tr>");
+		rw_raw(h, "</tr>");
 	}
 	tend(h);
 	const json_t *stale = json_object_get(s, "least_recently_rotated");
@@ -372,7 +346,7 @@ static void secrets(hw *h, const json_t *r)
 		                                   ">Days ago", "Rotation policy", "Status"};
 		thead(h, "Least recently rotated", cols, 8);
 		json_array_foreach(stale, i, x) {
-			raw(h, "<tr>");
+			rw_raw(h, "<tr>");
 			secret_cells(h, x);
 			td_when(h, rj_str(x, "last_rotation"));
 			td_num(h, rj_int(x, "rotation_age_days"));
@@ -384,21 +358,21 @@ static void secrets(hw *h, const json_t *r)
 			} else {
 				td(h, "\xe2\x80\x93");
 			}
-			raw(h, "<td>");
+			rw_raw(h, "<td>");
 			badge(h, rj_str(x, "status"));
-			raw(h, "</td></tr>");
+			rw_raw(h, "</td></tr>");
 		}
 		tend(h);
 	}
-	raw(h, "</section>");
+	rw_raw(h, "</section>");
 }
 
-static void teams(hw *h, const json_t *r)
+static void teams(rw *h, const json_t *r)
 {
 	const json_t *t = json_object_get(r, "teams");
-	raw(h, "<section id=\"teams\"><h2>Teams</h2>");
+	rw_raw(h, "<section id=\"teams\"><h2>Teams</h2>");
 	if (json_array_size(t) == 0) {
-		raw(h, "<p class=\"empty\">No teams yet (<code>custos team create</code>).</p></section>");
+		rw_raw(h, "<p class=\"empty\">No teams yet (<code>custos team create</code>).</p></section>");
 		return;
 	}
 	static const char *const cols[] = {"Team", ">Secrets", ">Overdue", ">Due soon", ">Live tokens",
@@ -407,11 +381,11 @@ static void teams(hw *h, const json_t *r)
 	size_t i;
 	json_t *x;
 	json_array_foreach(t, i, x) {
-		raw(h, "<tr><td>");
+		rw_raw(h, "<tr><td>");
 		text(h, rj_str(x, "team"));
 		if (!json_is_true(json_object_get(x, "exists")))
-			raw(h, " <span class=\"note\">(deleted)</span>");
-		raw(h, "</td>");
+			rw_raw(h, " <span class=\"note\">(deleted)</span>");
+		rw_raw(h, "</td>");
 		td_num(h, rj_int(x, "secrets"));
 		td_num(h, rj_int(x, "overdue"));
 		td_num(h, rj_int(x, "expiring"));
@@ -419,62 +393,62 @@ static void teams(hw *h, const json_t *r)
 		if (json_is_integer(json_object_get(x, "requests")))
 			td_num(h, rj_int(x, "requests"));
 		else
-			raw(h, "<td class=\"num\">&ndash;</td>");
-		raw(h, "</tr>");
+			rw_raw(h, "<td class=\"num\">&ndash;</td>");
+		rw_raw(h, "</tr>");
 	}
 	tend(h);
-	raw(h, "</section>");
+	rw_raw(h, "</section>");
 }
 
-static void tokens(hw *h, const json_t *r)
+static void tokens(rw *h, const json_t *r)
 {
 	const json_t *t = json_object_get(r, "tokens");
 	char warn[48], line[200];
 	rj_span(warn, sizeof(warn), rj_int(r, "warn_seconds"));
-	raw(h, "<section id=\"tokens\"><h2>Tokens</h2><p>");
+	rw_raw(h, "<section id=\"tokens\"><h2>Tokens</h2><p>");
 	char live[48];
 	rj_count(live, sizeof(live), rj_int(t, "live"), "live token");
 	snprintf(line, sizeof(line), "%s; %lld never expire; %lld expire within %s. A token with "
 	                             "several teams or policies counts once for each.",
 	         live, rj_int(t, "never_expire"), rj_int(t, "expiring_soon"), warn);
 	text(h, line);
-	raw(h, "</p><div class=\"charts\">");
+	rw_raw(h, "</p><div class=\"charts\">");
 	bars_figure(h, "tok-team", "Live tokens by team", json_object_get(t, "by_team"), "team", "count",
 	            "no team", "tokens");
 	bars_figure(h, "tok-policy", "Live tokens by policy", json_object_get(t, "by_policy"), "policy",
 	            "count", "-", "tokens");
 	bars_figure(h, "tok-mount", "Live tokens by the auth mount that issued them",
 	            json_object_get(t, "by_mount"), "mount", "count", "-", "tokens");
-	raw(h, "</div>");
+	rw_raw(h, "</div>");
 	const json_t *roots = json_object_get(t, "root");
-	raw(h, "<h3>Live root tokens</h3>");
+	rw_raw(h, "<h3>Live root tokens</h3>");
 	if (json_array_size(roots) == 0) {
-		raw(h, "<p class=\"empty\">None.</p>");
+		rw_raw(h, "<p class=\"empty\">None.</p>");
 	} else {
-		raw(h, "<p>A root token may do anything. Revoke those nobody needs "
+		rw_raw(h, "<p>A root token may do anything. Revoke those nobody needs "
 		       "(<code>custos token revoke</code>).</p>");
 		static const char *const cols[] = {"Display name", "Created", "Expires", "Made by"};
 		thead(h, NULL, cols, 4);
 		size_t i;
 		json_t *x;
 		json_array_foreach(roots, i, x) {
-			raw(h, "<tr>");
+			rw_raw(h, "<tr>");
 			td(h, rj_str(x, "display_name"));
 			td_when(h, rj_str(x, "created_time"));
 			if (rj_str(x, "expire_time"))
 				td_when(h, rj_str(x, "expire_time"));
 			else
-				raw(h, "<td><span class=\"badge overdue\">&#9888; never</span></td>");
-			raw(h, "<td class=\"name\">");
+				rw_raw(h, "<td><span class=\"badge overdue\">&#9888; never</span></td>");
+			rw_raw(h, "<td class=\"name\">");
 			text(h, rj_str(x, "path"));
-			raw(h, "</td></tr>");
+			rw_raw(h, "</td></tr>");
 		}
 		tend(h);
 	}
-	raw(h, "</section>");
+	rw_raw(h, "</section>");
 }
 
-static void counts_row(hw *h, const json_t *x)
+static void counts_row(rw *h, const json_t *x)
 {
 	td_num(h, rj_int(x, "requests"));
 	td_num(h, rj_int(x, "secret_reads"));
@@ -484,7 +458,7 @@ static void counts_row(hw *h, const json_t *x)
 	td_when(h, rj_str(x, "last_seen"));
 }
 
-static void timeline(hw *h, const json_t *a)
+static void timeline(rw *h, const json_t *a)
 {
 	const json_t *tl = json_object_get(a, "timeline");
 	const json_t *rows = json_object_get(tl, "by_team");
@@ -519,52 +493,52 @@ static void timeline(hw *h, const json_t *a)
 	rj_span(span, sizeof(span), rj_int(tl, "bucket_seconds"));
 	snprintf(caption, sizeof(caption), "Requests over time, per team (each bar: %s; each row "
 	                                   "scaled to its own peak)", span);
-	raw(h, "<figure class=\"wide\"><figcaption>");
+	rw_raw(h, "<figure class=\"wide\"><figcaption>");
 	text(h, caption);
-	raw(h, "</figcaption>");
+	rw_raw(h, "</figcaption>");
 	if (h->rc == CST_OK)
 		h->rc = cst_svg_timeline(h->b, "acc-time", caption, series, shown + 1, nb, start,
 		                         rj_int(tl, "bucket_seconds"));
-	raw(h, "</figure>");
+	rw_raw(h, "</figure>");
 	free(series);
 	free(counts);
 }
 
-static void access(hw *h, const json_t *r)
+static void access(rw *h, const json_t *r)
 {
 	const json_t *a = json_object_get(r, "audit");
 	char span[48], line[300];
 	rj_span(span, sizeof(span), rj_int(json_object_get(r, "window"), "seconds"));
-	raw(h, "<section id=\"access\"><h2>Access in the last ");
+	rw_raw(h, "<section id=\"access\"><h2>Access in the last ");
 	text(h, span);
-	raw(h, "</h2>");
+	rw_raw(h, "</h2>");
 	if (!json_is_true(json_object_get(a, "available"))) {
-		raw(h, "<p><strong>No audit figures.</strong> ");
+		rw_raw(h, "<p><strong>No audit figures.</strong> ");
 		text(h, rj_str(a, "note") ? rj_str(a, "note") : "no audit log was read");
-		raw(h, ".</p></section>");
+		rw_raw(h, ".</p></section>");
 		return;
 	}
 	if (rj_str(a, "note")) {
-		raw(h, "<p class=\"note\">Note: ");
+		rw_raw(h, "<p class=\"note\">Note: ");
 		text(h, rj_str(a, "note"));
-		raw(h, ".</p>");
+		rw_raw(h, ".</p>");
 	}
 	char reqs[48];
 	rj_count(reqs, sizeof(reqs), rj_int(a, "requests"), "request");
 	snprintf(line, sizeof(line), "%s; %lld ended in an error, %lld of them denied by policy.", reqs,
 	         rj_int(a, "errors"), rj_int(a, "denied"));
-	raw(h, "<p>");
+	rw_raw(h, "<p>");
 	text(h, line);
-	raw(h, "</p>");
+	rw_raw(h, "</p>");
 
 	const json_t *logins = json_object_get(a, "logins");
 	const json_t *targets = json_object_get(logins, "by_target");
-	raw(h, "<h3>Failed logins</h3><p>");
+	rw_raw(h, "<h3>Failed logins</h3><p>");
 	snprintf(line, sizeof(line), "%lld failed and %lld successful logins. Users are named as "
 	                             "the login path names them; approle roles by their role_id.",
 	         rj_int(logins, "failed"), rj_int(logins, "succeeded"));
 	text(h, line);
-	raw(h, "</p>");
+	rw_raw(h, "</p>");
 	size_t i, k;
 	json_t *x, *y;
 	if (json_array_size(targets)) {
@@ -581,87 +555,87 @@ static void access(hw *h, const json_t *r)
 			snprintf(labels[i], sizeof(labels[i]), "%s", rj_str(x, "name"));
 			bars[i] = (cst_svg_bar){labels[i], (uint64_t)rj_int(x, "failed")};
 		}
-		raw(h, "<div class=\"charts\"><figure><figcaption>Failed logins by user or role"
+		rw_raw(h, "<div class=\"charts\"><figure><figcaption>Failed logins by user or role"
 		       "</figcaption>");
 		if (h->rc == CST_OK)
 			h->rc = cst_svg_bars(h->b, "acc-fail", "Failed logins by user or role", bars, n,
 			                     "failed logins");
-		raw(h, "</figure></div>");
+		rw_raw(h, "</figure></div>");
 		free(bars);
 		free(labels);
 		static const char *const cols[] = {"User or role", "Method", "Mount", ">Failed",
 		                                   ">Succeeded", "Last failure", "Last error", "From"};
 		thead(h, NULL, cols, 8);
 		json_array_foreach(targets, i, x) {
-			raw(h, "<tr><td class=\"name\">");
+			rw_raw(h, "<tr><td class=\"name\">");
 			text(h, rj_str(x, "name"));
-			raw(h, "</td>");
+			rw_raw(h, "</td>");
 			td(h, rj_str(x, "method"));
-			raw(h, "<td class=\"name\">");
+			rw_raw(h, "<td class=\"name\">");
 			text(h, rj_str(x, "mount"));
-			raw(h, "</td>");
+			rw_raw(h, "</td>");
 			td_num(h, rj_int(x, "failed"));
 			td_num(h, rj_int(x, "succeeded"));
 			td_when(h, rj_str(x, "last_failure"));
 			td(h, rj_str(x, "last_error"));
-			raw(h, "<td>");
+			rw_raw(h, "<td>");
 			json_array_foreach(json_object_get(x, "addresses"), k, y) {
 				if (k)
-					raw(h, ", ");
+					rw_raw(h, ", ");
 				text(h, json_string_value(y));
 			}
 			if (json_is_true(json_object_get(x, "more_addresses")))
-				raw(h, " and more");
-			raw(h, "</td></tr>");
+				rw_raw(h, " and more");
+			rw_raw(h, "</td></tr>");
 		}
 		tend(h);
 	}
 
 	const json_t *root = json_object_get(a, "root");
-	raw(h, "<h3>Root-token use</h3><p>");
+	rw_raw(h, "<h3>Root-token use</h3><p>");
 	snprintf(line, sizeof(line), "%lld requests with a root token; %lld by the local key holder "
 	                             "(the CLI on the vault file, root by holding the key).",
 	         rj_int(root, "requests"), rj_int(root, "local_requests"));
 	text(h, line);
-	raw(h, "</p>");
+	rw_raw(h, "</p>");
 	if (json_array_size(json_object_get(root, "by_token"))) {
 		static const char *const cols[] = {"Token", "Accessor, as logged", ">Requests", "Last used"};
 		thead(h, NULL, cols, 4);
 		json_array_foreach(json_object_get(root, "by_token"), i, x) {
 			char acc[40];
 			snprintf(acc, sizeof(acc), "%.24s\xe2\x80\xa6", rj_str(x, "accessor"));
-			raw(h, "<tr><td>");
+			rw_raw(h, "<tr><td>");
 			if (!json_is_true(json_object_get(x, "alive")))
-				raw(h, "<span class=\"badge\">gone</span> ");
+				rw_raw(h, "<span class=\"badge\">gone</span> ");
 			text(h, rj_str(x, "token"));
-			raw(h, "</td><td class=\"name\">");
+			rw_raw(h, "</td><td class=\"name\">");
 			text(h, acc);
-			raw(h, "</td>");
+			rw_raw(h, "</td>");
 			td_num(h, rj_int(x, "requests"));
 			td_when(h, rj_str(x, "last_used"));
-			raw(h, "</tr>");
+			rw_raw(h, "</tr>");
 		}
 		tend(h);
 	}
 
-	raw(h, "<h3>Requests per team</h3><p>A request counts for each team its token belongs to."
+	rw_raw(h, "<h3>Requests per team</h3><p>A request counts for each team its token belongs to."
 	       "</p><div class=\"charts\">");
 	bars_figure(h, "acc-team", "Requests by team", json_object_get(a, "by_team"), "team",
 	            "requests", "no team", "requests");
 	timeline(h, a);
-	raw(h, "</div>");
+	rw_raw(h, "</div>");
 	static const char *const tcols[] = {"Team", ">Requests", ">Secret reads", ">Secret writes",
 	                                    ">Errors", ">Denied", "Last seen"};
 	thead(h, NULL, tcols, 7);
 	json_array_foreach(json_object_get(a, "by_team"), i, x) {
-		raw(h, "<tr>");
+		rw_raw(h, "<tr>");
 		td(h, rj_name(x, "team", "no team"));
 		counts_row(h, x);
-		raw(h, "</tr>");
+		rw_raw(h, "</tr>");
 	}
 	tend(h);
 
-	raw(h, "<h3>Requests per principal</h3>");
+	rw_raw(h, "<h3>Requests per principal</h3>");
 	static const char *const pcols[] = {"Principal", "Teams", ">Requests", ">Secret reads",
 	                                    ">Secret writes", ">Errors", ">Denied", "Last seen"};
 	const json_t *pr = json_object_get(a, "by_principal");
@@ -669,32 +643,32 @@ static void access(hw *h, const json_t *r)
 	json_array_foreach(pr, i, x) {
 		if (i >= PRINCIPALS_SHOWN)
 			break;
-		raw(h, "<tr><td class=\"name\">");
+		rw_raw(h, "<tr><td class=\"name\">");
 		text(h, rj_str(x, "principal"));
-		raw(h, "</td><td>");
+		rw_raw(h, "</td><td>");
 		json_array_foreach(json_object_get(x, "teams"), k, y) {
 			if (k)
-				raw(h, ", ");
+				rw_raw(h, ", ");
 			text(h, json_string_value(y));
 		}
 		if (json_array_size(json_object_get(x, "teams")) == 0)
-			raw(h, "&ndash;");
-		raw(h, "</td>");
+			rw_raw(h, "&ndash;");
+		rw_raw(h, "</td>");
 		counts_row(h, x);
-		raw(h, "</tr>");
+		rw_raw(h, "</tr>");
 	}
 	tend(h);
 	if (json_array_size(pr) > PRINCIPALS_SHOWN)
-		put(h, "<p class=\"note\">%zu more principals are in the JSON report "
+		rw_printf(h, "<p class=\"note\">%zu more principals are in the JSON report "
 		       "(<code>custos report --format json</code>).</p>",
 		    json_array_size(pr) - PRINCIPALS_SHOWN);
-	raw(h, "</section>");
+	rw_raw(h, "</section>");
 }
 
-static void about(hw *h, const json_t *r)
+static void about(rw *h, const json_t *r)
 {
 	const json_t *src = rj_get(r, "audit", "sources");
-	raw(h, "<section id=\"about\"><h2>About this report</h2><p>Secret values never appear here: "
+	rw_raw(h, "<section id=\"about\"><h2>About this report</h2><p>Secret values never appear here: "
 	       "names, types, teams, times and counts only. &ldquo;Last rotation&rdquo; is when a "
 	       "secret's current version was written; a secret is overdue once its "
 	       "<code>expires_at</code> has passed or its current version is older than its "
@@ -707,14 +681,14 @@ static void about(hw *h, const json_t *r)
 		size_t i;
 		json_t *x;
 		json_array_foreach(src, i, x) {
-			raw(h, "<tr><td class=\"name\">");
+			rw_raw(h, "<tr><td class=\"name\">");
 			text(h, rj_str(x, "path"));
-			raw(h, "</td>");
+			rw_raw(h, "</td>");
 			td(h, rj_name(x, "device", "\xe2\x80\x93"));
 			if (rj_str(x, "error")) {
-				raw(h, "<td colspan=\"5\">");
+				rw_raw(h, "<td colspan=\"5\">");
 				text(h, rj_str(x, "error"));
-				raw(h, "</td></tr>");
+				rw_raw(h, "</td></tr>");
 				continue;
 			}
 			td_num(h, rj_int(x, "lines"));
@@ -722,27 +696,27 @@ static void about(hw *h, const json_t *r)
 			td_num(h, rj_int(x, "unreadable_lines"));
 			td_when(h, rj_str(x, "first_time"));
 			td_when(h, rj_str(x, "last_time"));
-			raw(h, "</tr>");
+			rw_raw(h, "</tr>");
 		}
 		tend(h);
 	}
-	raw(h, "<p class=\"meta\">custos report, format version ");
-	put(h, "%lld", rj_int(r, "report_version"));
-	raw(h, ".</p></section>");
+	rw_raw(h, "<p class=\"meta\">custos report, format version ");
+	rw_printf(h, "%lld", rj_int(r, "report_version"));
+	rw_raw(h, ".</p></section>");
 }
 
 int cst_report_html(cst_buf *out, const json_t *r)
 {
-	hw h = {out, CST_OK};
+	rw h = {out, CST_OK};
 	char until[48];
 	rj_when(until, sizeof(until), rj_str(r, "generated_at"));
-	raw(&h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	rw_raw(&h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	        "<title>custos report, ");
 	text(&h, until);
-	raw(&h, "</title><style>");
-	raw(&h, style);
-	raw(&h, "</style></head><body>");
+	rw_raw(&h, "</title><style>");
+	rw_raw(&h, style);
+	rw_raw(&h, "</style></head><body>");
 	summary(&h, r);
 	attention(&h, r, rj_now(r));
 	secrets(&h, r);
@@ -750,6 +724,6 @@ int cst_report_html(cst_buf *out, const json_t *r)
 	tokens(&h, r);
 	access(&h, r);
 	about(&h, r);
-	raw(&h, "</body></html>\n");
+	rw_raw(&h, "</body></html>\n");
 	return h.rc;
 }

@@ -3,7 +3,6 @@
  * secrets, teams, tokens, access). Every name is escaped for a table cell:
  * markdown punctuation gets a backslash, so a name cannot make a link, an
  * emphasis or a new column, and control characters become spaces. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,26 +12,8 @@
 #include "report/report.h"
 #include "util/timefmt.h"
 
-typedef struct md {
-	cst_buf *b;
-	int rc;
-} md;
-
-static void put(md *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(md *m, const char *fmt, ...)
-{
-	char tmp[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (m->rc == CST_OK && n > 0)
-		m->rc = cst_buf_put(m->b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
 /* Text for a table cell or a line of prose. */
-static void text(md *m, const char *s)
+static void text(rw *m, const char *s)
 {
 	if (s == NULL)
 		s = "";
@@ -49,37 +30,37 @@ static void text(md *m, const char *s)
 	}
 }
 
-static void head(md *m, const char *const *cols, size_t n)
+static void head(rw *m, const char *const *cols, size_t n)
 {
-	put(m, "\n|");
+	rw_printf(m, "\n|");
 	for (size_t i = 0; i < n; i++)
-		put(m, " %s |", cols[i] + (cols[i][0] == '>'));
-	put(m, "\n|");
+		rw_printf(m, " %s |", cols[i] + (cols[i][0] == '>'));
+	rw_printf(m, "\n|");
 	for (size_t i = 0; i < n; i++)
-		put(m, cols[i][0] == '>' ? " ---: |" : " --- |");
-	put(m, "\n");
+		rw_printf(m, cols[i][0] == '>' ? " ---: |" : " --- |");
+	rw_printf(m, "\n");
 }
 
-static void cell(md *m, const char *s)
+static void cell(rw *m, const char *s)
 {
-	put(m, "| ");
+	rw_printf(m, "| ");
 	text(m, s);
-	put(m, " ");
+	rw_printf(m, " ");
 }
 
-static void num_cell(md *m, long long v)
+static void num_cell(rw *m, long long v)
 {
 	char n[32];
 	rj_num(n, sizeof(n), v);
-	put(m, "| %s ", n);
+	rw_printf(m, "| %s ", n);
 }
 
-static void end_row(md *m)
+static void end_row(rw *m)
 {
-	put(m, "|\n");
+	rw_printf(m, "|\n");
 }
 
-static void when_cell(md *m, const char *t)
+static void when_cell(rw *m, const char *t)
 {
 	char w[48];
 	rj_when(w, sizeof(w), t);
@@ -96,7 +77,7 @@ static const char *status_word(const char *status)
 	                                     : "no policy";
 }
 
-static void summary(md *m, const json_t *r)
+static void summary(rw *m, const json_t *r)
 {
 	const json_t *s = json_object_get(r, "summary");
 	const json_t *audit = json_object_get(r, "audit");
@@ -106,43 +87,43 @@ static void summary(md *m, const json_t *r)
 	rj_when(until, sizeof(until), rj_str(r, "generated_at"));
 	rj_span(span, sizeof(span), rj_int(json_object_get(r, "window"), "seconds"));
 	rj_span(warn, sizeof(warn), rj_int(r, "warn_seconds"));
-	put(m, "# custos report\n\nGenerated %s. Audit figures cover the last %s (since %s); "
+	rw_printf(m, "# custos report\n\nGenerated %s. Audit figures cover the last %s (since %s); "
 	       "\"due soon\" means within %s.\n\n## Summary\n",
 	    until, span, since, warn);
 	static const char *const cols[] = {"What", ">Count"};
 	head(m, cols, 2);
 	long long overdue = rj_int(s, "overdue"), expiring = rj_int(s, "expiring");
 	rj_num(n, sizeof(n), overdue);
-	put(m, overdue ? "| **Overdue credentials (expired, or rotation overdue)** | **%s** |\n"
+	rw_printf(m, overdue ? "| **Overdue credentials (expired, or rotation overdue)** | **%s** |\n"
 	               : "| Overdue credentials (expired, or rotation overdue) | %s |\n", n);
-	put(m, "| Credentials due within %s ", warn);
+	rw_printf(m, "| Credentials due within %s ", warn);
 	num_cell(m, expiring);
 	end_row(m);
 	if (have_audit) {
-		put(m, "| Failed logins in the last %s ", span);
+		rw_printf(m, "| Failed logins in the last %s ", span);
 		num_cell(m, rj_int(s, "failed_logins"));
 		end_row(m);
-		put(m, "| Requests made with a root token in the last %s ", span);
+		rw_printf(m, "| Requests made with a root token in the last %s ", span);
 		num_cell(m, rj_int(s, "root_token_requests"));
 		end_row(m);
-		put(m, "| Requests in the last %s ", span);
+		rw_printf(m, "| Requests in the last %s ", span);
 		num_cell(m, rj_int(s, "requests"));
 		end_row(m);
 	} else {
-		put(m, "| Failed logins, root-token use, requests | no audit log: see below |\n");
+		rw_printf(m, "| Failed logins, root-token use, requests | no audit log: see below |\n");
 	}
-	put(m, "| Live root tokens ");
+	rw_printf(m, "| Live root tokens ");
 	num_cell(m, rj_int(s, "root_tokens"));
 	end_row(m);
-	put(m, "| Live tokens (never expiring: %lld) ", rj_int(s, "tokens_without_expiry"));
+	rw_printf(m, "| Live tokens (never expiring: %lld) ", rj_int(s, "tokens_without_expiry"));
 	num_cell(m, rj_int(s, "live_tokens"));
 	end_row(m);
-	put(m, "| Secrets ");
+	rw_printf(m, "| Secrets ");
 	num_cell(m, rj_int(s, "secrets"));
 	end_row(m);
 }
 
-static void secret_row(md *m, const json_t *it, int64_t now, int with_why)
+static void secret_row(rw *m, const json_t *it, int64_t now, int with_why)
 {
 	char why[400], days[32];
 	cell(m, rj_str(it, "name"));
@@ -150,7 +131,7 @@ static void secret_row(md *m, const json_t *it, int64_t now, int with_why)
 	cell(m, rj_name(it, "team", "-"));
 	cell(m, rj_name(it, "type", "untyped"));
 	if (with_why) {
-		put(m, "| %s ", status_word(rj_str(it, "status")));
+		rw_printf(m, "| %s ", status_word(rj_str(it, "status")));
 		rj_why(why, sizeof(why), it, now);
 		cell(m, why);
 		when_cell(m, rj_str(it, "due"));
@@ -167,17 +148,17 @@ static void secret_row(md *m, const json_t *it, int64_t now, int with_why)
 		} else {
 			cell(m, "-");
 		}
-		put(m, "| %s ", status_word(rj_str(it, "status")));
+		rw_printf(m, "| %s ", status_word(rj_str(it, "status")));
 	}
 	end_row(m);
 }
 
-static void counted(md *m, const json_t *rows, const char *key, const char *none, const char *title,
+static void counted(rw *m, const json_t *rows, const char *key, const char *none, const char *title,
                     const char *noun)
 {
 	const char *cols[2] = {title, noun};
 	if (json_array_size(rows) == 0) {
-		put(m, "\nNone.\n");
+		rw_printf(m, "\nNone.\n");
 		return;
 	}
 	head(m, cols, 2);
@@ -190,17 +171,17 @@ static void counted(md *m, const json_t *rows, const char *key, const char *none
 	}
 }
 
-static void secrets(md *m, const json_t *r, int64_t now)
+static void secrets(rw *m, const json_t *r, int64_t now)
 {
 	const json_t *s = json_object_get(r, "secrets");
 	const json_t *att = json_object_get(s, "attention");
 	char warn[48];
 	rj_span(warn, sizeof(warn), rj_int(r, "warn_seconds"));
-	put(m, "\n## Needs attention\n\n");
+	rw_printf(m, "\n## Needs attention\n\n");
 	if (json_array_size(att) == 0) {
-		put(m, "No credential is overdue or due within %s.\n", warn);
+		rw_printf(m, "No credential is overdue or due within %s.\n", warn);
 	} else {
-		put(m, "Overdue credentials first, then those due within %s, soonest first.\n", warn);
+		rw_printf(m, "Overdue credentials first, then those due within %s, soonest first.\n", warn);
 		static const char *const cols[] = {"Secret", "Mount", "Team", "Type", "Status", "Why", "Due"};
 		head(m, cols, 7);
 		size_t i;
@@ -208,16 +189,16 @@ static void secrets(md *m, const json_t *r, int64_t now)
 		json_array_foreach(att, i, x)
 			secret_row(m, x, now, 1);
 		if (rj_int(s, "attention_not_listed"))
-			put(m, "\n%lld more not listed.\n", rj_int(s, "attention_not_listed"));
+			rw_printf(m, "\n%lld more not listed.\n", rj_int(s, "attention_not_listed"));
 	}
 	char total[48];
 	rj_count(total, sizeof(total), rj_int(s, "total"), "secret");
-	put(m, "\n## Secrets\n\n%s in all.\n\n### By type\n", total);
+	rw_printf(m, "\n## Secrets\n\n%s in all.\n\n### By type\n", total);
 	counted(m, json_object_get(s, "by_type"), "type", "untyped", "Type", ">Secrets");
-	put(m, "\n### By team\n");
+	rw_printf(m, "\n### By team\n");
 	static const char *const tcols[] = {"Team", ">Secrets", ">Overdue", ">Due soon", ">No policy"};
 	if (json_array_size(json_object_get(s, "by_team")) == 0)
-		put(m, "\nNone.\n");
+		rw_printf(m, "\nNone.\n");
 	else
 		head(m, tcols, 5);
 	size_t i;
@@ -230,7 +211,7 @@ static void secrets(md *m, const json_t *r, int64_t now)
 		num_cell(m, rj_int(x, "unmanaged"));
 		end_row(m);
 	}
-	put(m, "\n### Time since the last rotation\n");
+	rw_printf(m, "\n### Time since the last rotation\n");
 	static const char *const acols[] = {"Current version written", ">Secrets"};
 	head(m, acols, 2);
 	json_array_foreach(json_object_get(s, "by_rotation_age"), i, x) {
@@ -242,7 +223,7 @@ static void secrets(md *m, const json_t *r, int64_t now)
 	}
 	const json_t *stale = json_object_get(s, "least_recently_rotated");
 	if (json_array_size(stale)) {
-		put(m, "\n### Least recently rotated\n");
+		rw_printf(m, "\n### Least recently rotated\n");
 		static const char *const scols[] = {"Secret", "Mount", "Team", "Type", "Last rotation",
 		                                    ">Days ago", "Rotation policy", "Status"};
 		head(m, scols, 8);
@@ -251,12 +232,12 @@ static void secrets(md *m, const json_t *r, int64_t now)
 	}
 }
 
-static void teams(md *m, const json_t *r)
+static void teams(rw *m, const json_t *r)
 {
 	const json_t *t = json_object_get(r, "teams");
-	put(m, "\n## Teams\n\n");
+	rw_printf(m, "\n## Teams\n\n");
 	if (json_array_size(t) == 0) {
-		put(m, "No teams (custos team create).\n");
+		rw_printf(m, "No teams (custos team create).\n");
 		return;
 	}
 	static const char *const cols[] = {"Team", ">Secrets", ">Overdue", ">Due soon", ">Live tokens",
@@ -281,25 +262,25 @@ static void teams(md *m, const json_t *r)
 	}
 }
 
-static void tokens(md *m, const json_t *r)
+static void tokens(rw *m, const json_t *r)
 {
 	const json_t *t = json_object_get(r, "tokens");
 	char warn[48];
 	rj_span(warn, sizeof(warn), rj_int(r, "warn_seconds"));
 	char live[48];
 	rj_count(live, sizeof(live), rj_int(t, "live"), "live token");
-	put(m, "\n## Tokens\n\n%s; %lld never expire; %lld expire within %s.\n", live,
+	rw_printf(m, "\n## Tokens\n\n%s; %lld never expire; %lld expire within %s.\n", live,
 	    rj_int(t, "never_expire"), rj_int(t, "expiring_soon"), warn);
-	put(m, "\n### By team\n");
+	rw_printf(m, "\n### By team\n");
 	counted(m, json_object_get(t, "by_team"), "team", "no team", "Team", ">Tokens");
-	put(m, "\n### By policy\n\nA token with several policies counts once for each.\n");
+	rw_printf(m, "\n### By policy\n\nA token with several policies counts once for each.\n");
 	counted(m, json_object_get(t, "by_policy"), "policy", "-", "Policy", ">Tokens");
-	put(m, "\n### By auth mount\n");
+	rw_printf(m, "\n### By auth mount\n");
 	counted(m, json_object_get(t, "by_mount"), "mount", "-", "Issued by", ">Tokens");
 	const json_t *roots = json_object_get(t, "root");
-	put(m, "\n### Live root tokens\n");
+	rw_printf(m, "\n### Live root tokens\n");
 	if (json_array_size(roots) == 0) {
-		put(m, "\nNone.\n");
+		rw_printf(m, "\nNone.\n");
 		return;
 	}
 	static const char *const cols[] = {"Display name", "Created", "Expires", "Made by"};
@@ -318,7 +299,7 @@ static void tokens(md *m, const json_t *r)
 	}
 }
 
-static void access_counts(md *m, const json_t *rows, const char *key, int principals)
+static void access_counts(rw *m, const json_t *rows, const char *key, int principals)
 {
 	static const char *const pcols[] = {"Principal", "Teams", ">Requests", ">Secret reads",
 	                                    ">Secret writes", ">Errors", ">Denied", "Last seen"};
@@ -352,29 +333,29 @@ static void access_counts(md *m, const json_t *rows, const char *key, int princi
 	}
 }
 
-static void access(md *m, const json_t *r)
+static void access(rw *m, const json_t *r)
 {
 	const json_t *a = json_object_get(r, "audit");
 	char span[48];
 	rj_span(span, sizeof(span), rj_int(json_object_get(r, "window"), "seconds"));
-	put(m, "\n## Access in the last %s (from the audit log)\n\n", span);
+	rw_printf(m, "\n## Access in the last %s (from the audit log)\n\n", span);
 	if (!json_is_true(json_object_get(a, "available"))) {
-		put(m, "No audit figures: ");
+		rw_printf(m, "No audit figures: ");
 		text(m, rj_str(a, "note") ? rj_str(a, "note") : "no audit log was read");
-		put(m, ".\n");
+		rw_printf(m, ".\n");
 		return;
 	}
 	if (rj_str(a, "note")) {
-		put(m, "Note: ");
+		rw_printf(m, "Note: ");
 		text(m, rj_str(a, "note"));
-		put(m, ".\n\n");
+		rw_printf(m, ".\n\n");
 	}
 	char reqs[48];
 	rj_count(reqs, sizeof(reqs), rj_int(a, "requests"), "request");
-	put(m, "%s; %lld ended in an error, %lld of them denied by policy.\n", reqs,
+	rw_printf(m, "%s; %lld ended in an error, %lld of them denied by policy.\n", reqs,
 	    rj_int(a, "errors"), rj_int(a, "denied"));
 	const json_t *logins = json_object_get(a, "logins");
-	put(m, "\n### Failed logins\n\n%lld failed and %lld successful logins.\n",
+	rw_printf(m, "\n### Failed logins\n\n%lld failed and %lld successful logins.\n",
 	    rj_int(logins, "failed"), rj_int(logins, "succeeded"));
 	const json_t *targets = json_object_get(logins, "by_target");
 	size_t i, k;
@@ -404,7 +385,7 @@ static void access(md *m, const json_t *r)
 		}
 	}
 	const json_t *root = json_object_get(a, "root");
-	put(m, "\n### Root-token use\n\n%lld requests with a root token; %lld by the local key holder "
+	rw_printf(m, "\n### Root-token use\n\n%lld requests with a root token; %lld by the local key holder "
 	       "(the CLI on the vault file, root by holding the key).\n",
 	    rj_int(root, "requests"), rj_int(root, "local_requests"));
 	if (json_array_size(json_object_get(root, "by_token"))) {
@@ -420,15 +401,15 @@ static void access(md *m, const json_t *r)
 			end_row(m);
 		}
 	}
-	put(m, "\n### Requests per team\n\nA request counts for each team of its token.\n");
+	rw_printf(m, "\n### Requests per team\n\nA request counts for each team of its token.\n");
 	access_counts(m, json_object_get(a, "by_team"), "team", 0);
-	put(m, "\n### Requests per principal\n");
+	rw_printf(m, "\n### Requests per principal\n");
 	access_counts(m, json_object_get(a, "by_principal"), "principal", 1);
 	if (rj_int(a, "principals_not_listed"))
-		put(m, "\n%lld requests of further principals are not listed.\n",
+		rw_printf(m, "\n%lld requests of further principals are not listed.\n",
 		    rj_int(a, "principals_not_listed"));
 	const json_t *tl = json_object_get(a, "timeline");
-	put(m, "\n### Requests over time\n");
+	rw_printf(m, "\n### Requests over time\n");
 	static const char *const tcols[] = {"From", ">Requests"};
 	head(m, tcols, 2);
 	long long bucket = rj_int(tl, "bucket_seconds");
@@ -446,10 +427,10 @@ static void access(md *m, const json_t *r)
 	}
 }
 
-static void sources(md *m, const json_t *r)
+static void sources(rw *m, const json_t *r)
 {
 	const json_t *a = json_object_get(r, "audit");
-	put(m, "\n## About this report\n\nSecret values never appear here: names, types, teams, "
+	rw_printf(m, "\n## About this report\n\nSecret values never appear here: names, types, teams, "
 	       "times and counts only. The audit log's chain is not checked by the report "
 	       "(custos audit verify does that).\n");
 	const json_t *src = json_object_get(a, "sources");
@@ -465,7 +446,7 @@ static void sources(md *m, const json_t *r)
 		cell(m, rj_name(x, "device", "-"));
 		if (rj_str(x, "error")) {
 			cell(m, rj_str(x, "error"));
-			put(m, "| | | | ");
+			rw_printf(m, "| | | | ");
 			end_row(m);
 			continue;
 		}
@@ -480,7 +461,7 @@ static void sources(md *m, const json_t *r)
 
 int cst_report_markdown(cst_buf *out, const json_t *r)
 {
-	md m = {out, CST_OK};
+	rw m = {out, CST_OK};
 	int64_t now = rj_now(r);
 	summary(&m, r);
 	secrets(&m, r, now);

@@ -211,32 +211,14 @@ static json_t *sorted_attention(json_t *list)
 	return out;
 }
 
-/* Counted rows, most first, then by name ("" is JSON null). */
-typedef struct crow {
-	const char *name;
-	uint64_t count;
-	size_t index;
-} crow;
-
-static int crow_cmp(const void *a, const void *b)
+static uint64_t type_count(const void *it)
 {
-	const crow *x = a, *y = b;
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	return strcmp(x->name, y->name);
+	return *(const uint64_t *)it;
 }
 
-static crow *ranked(const cst_strmap *m, size_t item_is_team)
+static uint64_t team_total(const void *it)
 {
-	crow *rows = calloc(m->count ? m->count : 1, sizeof(*rows));
-	for (size_t i = 0; rows && i < m->count; i++) {
-		void *it = cst_strmap_item(m, i);
-		rows[i] = (crow){cst_strmap_key(m, i),
-		                 item_is_team ? ((team_count *)it)->count : *(uint64_t *)it, i};
-	}
-	if (rows)
-		qsort(rows, m->count, sizeof(*rows), crow_cmp);
-	return rows;
+	return ((const team_count *)it)->count;
 }
 
 static json_t *name_or_null(const char *s)
@@ -248,21 +230,23 @@ static json_t *summary_json(walk *w)
 {
 	json_t *by_type = json_array(), *by_team = json_array(), *ages = json_array(),
 	       *stalest = json_array(), *status = json_object();
-	crow *types = ranked(&w->types, 0), *teams = ranked(&w->teams, 1);
+	size_t *types = cst_strmap_ranked(&w->types, type_count);
+	size_t *teams = cst_strmap_ranked(&w->teams, team_total);
 	if (types == NULL || teams == NULL) {
 		free(types);
 		free(teams);
 		return NULL;
 	}
 	for (size_t i = 0; i < w->types.count; i++)
-		json_array_append_new(by_type, json_pack("{s:o, s:I}", "type", name_or_null(types[i].name),
-		                                         "count", (json_int_t)types[i].count));
+		json_array_append_new(by_type,
+		                      json_pack("{s:o, s:I}", "type", name_or_null(cst_strmap_key(&w->types, types[i])),
+		                                "count", (json_int_t)type_count(cst_strmap_item(&w->types, types[i]))));
 	for (size_t i = 0; i < w->teams.count; i++) {
-		const team_count *tc = cst_strmap_item(&w->teams, teams[i].index);
-		json_t *row = json_pack("{s:o, s:I}", "team", name_or_null(teams[i].name), "count",
-		                        (json_int_t)tc->count);
-		for (int s = 0; s < ST_COUNT; s++)
-			json_object_set_new(row, status_names[s], json_integer((json_int_t)tc->by_status[s]));
+		const team_count *tc = cst_strmap_item(&w->teams, teams[i]);
+		json_t *row = json_pack("{s:o, s:I}", "team", name_or_null(cst_strmap_key(&w->teams, teams[i])),
+		                        "count", (json_int_t)tc->count);
+		for (int st = 0; st < ST_COUNT; st++)
+			json_object_set_new(row, status_names[st], json_integer((json_int_t)tc->by_status[st]));
 		json_array_append_new(by_team, row);
 	}
 	for (size_t b = 0; b < N_AGES; b++)

@@ -90,37 +90,22 @@ static int one_token(const char *hash, const json_t *e, void *payload)
 	return rc;
 }
 
-typedef struct crow {
-	const char *name;
-	uint64_t count;
-} crow;
-
-static int crow_cmp(const void *a, const void *b)
+static uint64_t count_of(const void *it)
 {
-	const crow *x = a, *y = b;
-	if (x->count != y->count)
-		return x->count < y->count ? 1 : -1;
-	return strcmp(x->name, y->name);
+	return *(const uint64_t *)it;
 }
 
 /* [{key: name or null, "count"}], most first. */
 static json_t *ranked(const cst_strmap *m, const char *key)
 {
-	crow *rows = calloc(m->count ? m->count : 1, sizeof(*rows));
-	json_t *a = json_array();
-	if (rows == NULL || a == NULL) {
-		free(rows);
-		json_decref(a);
-		return NULL;
+	size_t *order = cst_strmap_ranked(m, count_of);
+	json_t *a = order ? json_array() : NULL;
+	for (size_t i = 0; a && i < m->count; i++) {
+		const char *name = cst_strmap_key(m, order[i]);
+		json_array_append_new(a, json_pack("{s:o, s:I}", key, *name ? json_string(name) : json_null(),
+		                                   "count", (json_int_t)count_of(cst_strmap_item(m, order[i]))));
 	}
-	for (size_t i = 0; i < m->count; i++)
-		rows[i] = (crow){cst_strmap_key(m, i), *(uint64_t *)cst_strmap_item(m, i)};
-	qsort(rows, m->count, sizeof(*rows), crow_cmp);
-	for (size_t i = 0; i < m->count; i++)
-		json_array_append_new(a, json_pack("{s:o, s:I}", key,
-		                                   *rows[i].name ? json_string(rows[i].name) : json_null(),
-		                                   "count", (json_int_t)rows[i].count));
-	free(rows);
+	free(order);
 	return a;
 }
 

@@ -79,6 +79,39 @@ static int grow(cst_strmap *m)
 	return 0;
 }
 
+typedef struct ranked {
+	uint64_t count;
+	const char *key;
+	size_t index;
+} ranked;
+
+static int ranked_cmp(const void *a, const void *b)
+{
+	const ranked *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+size_t *cst_strmap_ranked(const cst_strmap *m, uint64_t (*count)(const void *item))
+{
+	size_t n = m->count;
+	ranked *r = calloc(n ? n : 1, sizeof(*r));
+	size_t *out = calloc(n ? n : 1, sizeof(*out));
+	if (r && out) {
+		for (size_t i = 0; i < n; i++)
+			r[i] = (ranked){count(cst_strmap_item(m, i)), m->keys[i], i};
+		qsort(r, n, sizeof(*r), ranked_cmp);
+		for (size_t i = 0; i < n; i++)
+			out[i] = r[i].index;
+	} else {
+		free(out);
+		out = NULL;
+	}
+	free(r);
+	return out;
+}
+
 void *cst_strmap_get(cst_strmap *m, const char *key, int create, int *created)
 {
 	if (created)

@@ -8,6 +8,7 @@
 #define CST_REPORT_STRMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct cst_strmap {
 	size_t item_size, max;
@@ -25,6 +26,9 @@ void cst_strmap_release(cst_strmap *m);
  * absent, when the table is full, or out of memory. *created says
  * whether it was made now (may be NULL). */
 void *cst_strmap_get(cst_strmap *m, const char *key, int create, int *created);
+/* The indexes of the items, most first by count(item), then by key: an
+ * owned array of m->count (free it), NULL when out of memory. */
+size_t *cst_strmap_ranked(const cst_strmap *m, uint64_t (*count)(const void *item));
 /* The i-th key and item in insertion order (i < count). */
 const char *cst_strmap_key(const cst_strmap *m, size_t i);
 void *cst_strmap_item(const cst_strmap *m, size_t i);

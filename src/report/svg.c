@@ -3,7 +3,8 @@
  * text is in the page's font. */
 #include "report/svg.h"
 
-#include <stdarg.h>
+#include "report/render_common.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -17,32 +18,8 @@
 #define GRID_COLOUR "#d0d7de"
 #define LABEL_CHARS 24 /* longer labels are cut, with the whole in a tooltip */
 
-typedef struct w {
-	cst_buf *b;
-	int rc;
-} w;
-
-static void put(w *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(w *o, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (o->rc == CST_OK && n > 0)
-		o->rc = cst_buf_put(o->b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-static void esc(w *o, const char *s, size_t n)
-{
-	if (o->rc == CST_OK)
-		o->rc = cst_html_escape(o->b, s, n);
-}
-
 /* At most LABEL_CHARS characters of a label (UTF-8 aware), "…" when cut. */
-static void short_label(w *o, const char *s)
+static void short_label(rw *o, const char *s)
 {
 	size_t bytes = 0, chars = 0, len = strlen(s);
 	while (bytes < len && chars < LABEL_CHARS) {
@@ -51,9 +28,9 @@ static void short_label(w *o, const char *s)
 			bytes++;
 		chars++;
 	}
-	esc(o, s, bytes);
+	rw_html(o, s, bytes);
 	if (bytes < len)
-		put(o, "\xe2\x80\xa6");
+		rw_printf(o, "\xe2\x80\xa6");
 }
 
 static void number(char *out, size_t n, uint64_t v)
@@ -72,7 +49,7 @@ static void number(char *out, size_t n, uint64_t v)
 int cst_svg_bars(cst_buf *out, const char *id, const char *title, const cst_svg_bar *bars, size_t n,
                  const char *unit)
 {
-	w o = {out, CST_OK};
+	rw o = {out, CST_OK};
 	size_t shown = n > CST_SVG_BARS_MAX ? CST_SVG_BARS_MAX - 1 : n;
 	uint64_t others = 0, max = 1;
 	for (size_t i = 0; i < n; i++) {
@@ -86,20 +63,20 @@ int cst_svg_bars(cst_buf *out, const char *id, const char *title, const cst_svg_
 	size_t rows = shown + (n > shown);
 	const int label_w = 200, bar_w = 290, row_h = 26, width = 580;
 	int height = (int)rows * row_h + 8;
-	put(&o, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+	rw_printf(&o, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
 	        "height=\"%d\" role=\"img\" aria-labelledby=\"%s-t %s-d\" class=\"chart\">",
 	    width, height, width, height, id, id);
-	put(&o, "<title id=\"%s-t\">", id);
-	esc(&o, title, strlen(title));
-	put(&o, "</title><desc id=\"%s-d\">", id);
+	rw_printf(&o, "<title id=\"%s-t\">", id);
+	rw_html(&o, title, strlen(title));
+	rw_printf(&o, "</title><desc id=\"%s-d\">", id);
 	for (size_t i = 0; i < rows; i++) {
 		char v[32];
 		number(v, sizeof(v), i < shown ? bars[i].value : others);
 		const char *label = i < shown ? bars[i].label : "others";
-		esc(&o, label, strlen(label));
-		put(&o, ": %s %s%s", v, unit, i + 1 < rows ? "; " : "");
+		rw_html(&o, label, strlen(label));
+		rw_printf(&o, ": %s %s%s", v, unit, i + 1 < rows ? "; " : "");
 	}
-	put(&o, "</desc>");
+	rw_printf(&o, "</desc>");
 	for (size_t i = 0; i < rows; i++) {
 		uint64_t value = i < shown ? bars[i].value : others;
 		const char *label = i < shown ? bars[i].label : "others";
@@ -109,33 +86,33 @@ int cst_svg_bars(cst_buf *out, const char *id, const char *title, const cst_svg_
 			len = 2;
 		char v[32];
 		number(v, sizeof(v), value);
-		put(&o, "<g><title>");
-		esc(&o, label, strlen(label));
-		put(&o, ": %s %s</title>", v, unit);
-		put(&o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"13\" fill=\"%s\">",
+		rw_printf(&o, "<g><title>");
+		rw_html(&o, label, strlen(label));
+		rw_printf(&o, ": %s %s</title>", v, unit);
+		rw_printf(&o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"13\" fill=\"%s\">",
 		    label_w - 8, y + 17, TEXT_COLOUR);
 		short_label(&o, label);
-		put(&o, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2\" fill=\"%s\"/>",
+		rw_printf(&o, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2\" fill=\"%s\"/>",
 		    label_w, y + 3, len, row_h - 8, BAR_COLOUR);
-		put(&o, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"%s\">%s</text></g>",
+		rw_printf(&o, "<text x=\"%d\" y=\"%d\" font-size=\"13\" fill=\"%s\">%s</text></g>",
 		    label_w + len + 6, y + 17, TEXT_COLOUR, v);
 	}
-	put(&o, "</svg>");
+	rw_printf(&o, "</svg>");
 	return o.rc;
 }
 
 int cst_svg_timeline(cst_buf *out, const char *id, const char *title, const cst_svg_series *rows,
                      size_t n_rows, size_t n_buckets, int64_t start_ns, int64_t bucket_s)
 {
-	w o = {out, CST_OK};
+	rw o = {out, CST_OK};
 	const int label_w = 150, plot_w = 270, total_w = 160, row_h = 36, width = label_w + plot_w + total_w;
 	int height = (int)n_rows * row_h + 30;
 	double slot = n_buckets ? (double)plot_w / (double)n_buckets : plot_w;
-	put(&o, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
+	rw_printf(&o, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
 	        "height=\"%d\" role=\"img\" aria-labelledby=\"%s-t\" class=\"chart\"><title id=\"%s-t\">",
 	    width, height, width, height, id, id);
-	esc(&o, title, strlen(title));
-	put(&o, "</title>");
+	rw_html(&o, title, strlen(title));
+	rw_printf(&o, "</title>");
 	for (size_t r = 0; r < n_rows; r++) {
 		uint64_t peak = 0, total = 0;
 		for (size_t b = 0; b < n_buckets; b++) {
@@ -147,13 +124,13 @@ int cst_svg_timeline(cst_buf *out, const char *id, const char *title, const cst_
 		char t[32], p[32];
 		number(t, sizeof(t), total);
 		number(p, sizeof(p), peak);
-		put(&o, "<g><title>");
-		esc(&o, rows[r].label, strlen(rows[r].label));
-		put(&o, ": %s requests, at most %s in one bar</title>", t, p);
-		put(&o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"13\" fill=\"%s\">",
+		rw_printf(&o, "<g><title>");
+		rw_html(&o, rows[r].label, strlen(rows[r].label));
+		rw_printf(&o, ": %s requests, at most %s in one bar</title>", t, p);
+		rw_printf(&o, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"13\" fill=\"%s\">",
 		    label_w - 8, base - 6, TEXT_COLOUR);
 		short_label(&o, rows[r].label);
-		put(&o, "</text><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>", label_w,
+		rw_printf(&o, "</text><line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>", label_w,
 		    base, label_w + plot_w, base, GRID_COLOUR);
 		for (size_t b = 0; b < n_buckets && peak; b++) {
 			uint64_t c = rows[r].counts[b];
@@ -162,10 +139,10 @@ int cst_svg_timeline(cst_buf *out, const char *id, const char *title, const cst_
 			double h = (double)c / (double)peak * (row_h - 12);
 			if (h < 1.5)
 				h = 1.5;
-			put(&o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
+			rw_printf(&o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>",
 			    label_w + b * slot + 0.5, base - h, slot > 2 ? slot - 1 : slot, h, BAR_COLOUR);
 		}
-		put(&o, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"%s\">%s in all, peak %s</text></g>",
+		rw_printf(&o, "<text x=\"%d\" y=\"%d\" font-size=\"12\" fill=\"%s\">%s in all, peak %s</text></g>",
 		    label_w + plot_w + 8, base - 6, MUTED_COLOUR, t, p);
 	}
 	/* dates under the rows: the first bar's, the middle one's and the last one's */
@@ -176,10 +153,10 @@ int cst_svg_timeline(cst_buf *out, const char *id, const char *title, const cst_
 			continue;
 		char d[48];
 		cst_time_format(d, sizeof(d), start_ns + (int64_t)marks[i] * bucket_s * 1000000000LL);
-		put(&o, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"%s\" text-anchor=\"%s\">%.10s</text>",
+		rw_printf(&o, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"%s\" text-anchor=\"%s\">%.10s</text>",
 		    label_w + marks[i] * slot + (i == 2 ? slot : 0), y, MUTED_COLOUR,
 		    i == 0 ? "start" : i == 1 ? "middle" : "end", d);
 	}
-	put(&o, "</svg>");
+	rw_printf(&o, "</svg>");
 	return o.rc;
 }
