@@ -40,6 +40,7 @@ LIB_OBJS := \
 	src/util/cidr.o \
 	src/util/url.o \
 	src/util/httpmsg.o \
+	src/util/html.o \
 	src/crypto/aead.o \
 	src/crypto/kdf.o \
 	src/crypto/rand.o \
@@ -76,11 +77,14 @@ LIB_OBJS := \
 	src/core/api.o \
 	src/engines/kv.o \
 	src/engines/kv_meta.o \
+	src/engines/kv_lifecycle.o \
+	src/engines/kv_each.o \
 	src/engines/types.o \
 	src/engines/type_env.o \
 	src/engines/type_header.o \
 	src/engines/sys.o \
 	src/engines/sys_audit.o \
+	src/engines/sys_report.o \
 	src/engines/token.o \
 	src/engines/auth.o \
 	src/engines/teams.o \
@@ -92,7 +96,19 @@ LIB_OBJS := \
 	src/providers/s3_presign.o \
 	src/providers/presign_cache.o \
 	src/providers/check.o \
-	src/engines/kv_check.o
+	src/engines/kv_check.o \
+	src/report/audit_fields.o \
+	src/report/audit_reader.o \
+	src/report/strmap.o \
+	src/report/audit_tally.o \
+	src/report/report_secrets.o \
+	src/report/report_tokens.o \
+	src/report/report_audit.o \
+	src/report/report.o \
+	src/report/render_common.o \
+	src/report/render_md.o \
+	src/report/render_html.o \
+	src/report/svg.o
 
 CLI_OBJS := \
 	cli/main.o \
@@ -130,6 +146,7 @@ CLI_OBJS := \
 	cli/cmd_import_env.o \
 	cli/cmd_import_dotenv.o \
 	cli/cmd_export.o \
+	cli/cmd_report.o \
 	cli/envset.o \
 	cli/remote.o
 

@@ -189,6 +189,7 @@ int cmd_header(cli_ctx *ctx, int argc, char **argv);
 int cmd_import_env(cli_ctx *ctx, int argc, char **argv);
 int cmd_import_dotenv(cli_ctx *ctx, int argc, char **argv);
 int cmd_export(cli_ctx *ctx, int argc, char **argv);
+int cmd_report(cli_ctx *ctx, int argc, char **argv);
 
 /* Execs helper (custos-server, custos-check) from custos's own directory
  * with the global flags and argv; returns only on failure (status 1). */

@@ -10,11 +10,16 @@
 static const char help[] =
 	"usage: custos meta NAME [--max-versions N] [--cas-required[=true|false]]\n"
 	"                        [--delete-after DURATION] [--set KEY=VALUE]... [--unset KEY]...\n"
-	"                        [--type TYPE] [--format table|json]\n\n"
+	"                        [--type TYPE] [--team TEAM] [--expires-at TIME]\n"
+	"                        [--rotate-every DURATION] [--format table|json]\n\n"
 	"Without changes, shows NAME's metadata. --max-versions keeps the newest N versions\n"
 	"(0: the engine default, 10). --delete-after soft-deletes each new version after\n"
 	"DURATION (720h, 30m; 0 turns it off). --set/--unset change custom metadata, which is\n"
-	"for descriptions, owners and tickets: keys that look like secrets are refused.\n";
+	"for descriptions, owners and tickets: keys that look like secrets are refused.\n"
+	"Lifecycle (what `custos report` checks): --team names the owner team (secrets of a\n"
+	"team's mount teams/T/ are T's already), --expires-at the time the credential stops\n"
+	"working (RFC 3339, 2027-03-01T00:00:00Z), --rotate-every how old its current version\n"
+	"may get (90d, 720h). An empty value (--team '') clears the setting.\n";
 
 static int show(cli_ctx *ctx, const char *path, const char *name, int json)
 {
@@ -38,6 +43,12 @@ static int show(cli_ctx *ctx, const char *path, const char *name, int json)
 		       json_string_value(json_object_get(d, "delete_version_after")));
 		printf("created:              %s\n", json_string_value(json_object_get(d, "created_time")));
 		printf("updated:              %s\n", json_string_value(json_object_get(d, "updated_time")));
+		const char *team = json_string_value(json_object_get(d, "owner_team"));
+		const char *exp = json_string_value(json_object_get(d, "expires_at"));
+		const char *every = json_string_value(json_object_get(d, "rotate_every"));
+		printf("owner team:           %s\n", team ? team : "-");
+		printf("expires at:           %s\n", exp ? exp : "-");
+		printf("rotate every:         %s\n", every ? every : "-");
 		const char *k;
 		json_t *v;
 		json_object_foreach(json_object_get(d, "custom_metadata"), k, v)
@@ -75,6 +86,18 @@ static int build_changes(cli_ctx *ctx, cli_opt *opts, json_t *body, int *status)
 		json_object_set_new(body, "type", json_string(v));
 		any = 1;
 	}
+	/* Lifecycle settings: the server validates them; "" clears one. */
+	static const char *const lifecycle[][2] = {
+		{"team", "owner_team"}, {"expires-at", "expires_at"}, {"rotate-every", "rotate_every"}};
+	for (size_t i = 0; i < sizeof(lifecycle) / sizeof(lifecycle[0]); i++) {
+		if ((v = cli_value(opts, lifecycle[i][0])) == NULL)
+			continue;
+		json_t *s = json_string(v);
+		if (s == NULL)
+			return *status = cli_usage(ctx, "--%s is not UTF-8 text", lifecycle[i][0]), 0;
+		json_object_set_new(body, lifecycle[i][1], s);
+		any = 1;
+	}
 	json_t *custom = json_object();
 	cli_opt *set = cli_find(opts, "set"), *unset = cli_find(opts, "unset");
 	for (int i = 0; i < set->count; i++) {
@@ -108,7 +131,9 @@ int cmd_meta(cli_ctx *ctx, int argc, char **argv)
 	cli_opt opts[] = {{"max-versions", 0, 1, 0, {0}}, {"cas-required", 0, 1, 0, {0}},
 	                  {"delete-after", 0, 1, 0, {0}}, {"set", 0, 1, 0, {0}},
 	                  {"unset", 0, 1, 0, {0}},        {"type", 't', 1, 0, {0}},
-	                  {"format", 0, 1, 0, {0}},       {0}};
+	                  {"format", 0, 1, 0, {0}},       {"team", 0, 1, 0, {0}},
+	                  {"expires-at", 0, 1, 0, {0}},   {"rotate-every", 0, 1, 0, {0}},
+	                  {0}};
 	/* --cas-required alone means true: give it an empty value. */
 	for (int i = 0; i < argc; i++)
 		if (strcmp(argv[i], "--cas-required") == 0)

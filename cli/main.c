@@ -53,6 +53,7 @@ static const command commands[] = {
 	{"inject", cmd_inject, "fill custos:// references in a template into a file (0600)"},
 	{"header", cmd_header, "print a credential's HTTP auth header (curl -H @<(...))"},
 	{"export", cmd_export, "write credentials as dotenv, JSON, shell or Kubernetes Secrets"},
+	{"report", cmd_report, "a report: overdue credentials, tokens, failed logins, access (md, json, html)"},
 };
 
 static void usage(FILE *f)

@@ -3,8 +3,10 @@
 # those that are missing: the one place anything gets installed.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the benchmark tools and peers (hyperfine,
-#                                    pass, gnupg, time, openssl, valgrind, wrk, nginx, perf)
+#                                    pass, gnupg, time, openssl, valgrind, wrk, nginx, perf, jq)
 #   scripts/install-deps.sh --fuzz   also clang + libFuzzer runtime
+#   scripts/install-deps.sh --render also chromium, to screenshot the HTML report
+#                                    (scripts/report-screenshot.sh; the tests parse it instead)
 # The Vault-client compatibility tests (tests/compat, `make compat`) need
 # python3-hvac, Node.js + npm, and the npm packages pinned in
 # tests/compat/package-lock.json, which `npm ci` installs there when
@@ -16,8 +18,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 pkgs="build-essential pkg-config libssl-dev libsqlite3-dev libjansson-dev libcmocka-dev zlib1g-dev libmicrohttpd-dev libcurl4-openssl-dev libpq-dev postgresql sqlite3 python3 procps curl python3-hvac python3-cryptography python3-dotenv python3-yaml prometheus"
 for arg in "$@"; do
 	case "$arg" in
-	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind wrk nginx linux-perf" ;;
+	--bench) pkgs="$pkgs hyperfine pass gnupg time openssl valgrind wrk nginx linux-perf jq" ;;
 	--fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
+	--render) pkgs="$pkgs chromium" ;;
 	*) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
 	esac
 done

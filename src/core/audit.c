@@ -646,6 +646,41 @@ static int allowed_dir(cst_vault *v, const char *file)
 	return ok && strstr(file, "/../") == NULL && strstr(file, "/./") == NULL;
 }
 
+int cst_audit_file_allowed(cst_vault *v, const char *file)
+{
+	return allowed_dir(v, file);
+}
+
+json_t *cst_audit_files(cst_vault *v)
+{
+	json_t *out = json_array();
+	cst_audit *a = cst_audit_get(v);
+	for (size_t i = 0; out && a && i < a->count; i++) {
+		const cst_audit_device *d = a->devs[i];
+		if (d->sink == CST_SINK_FILE && d->file_path)
+			json_array_append_new(out, json_pack("{s:s, s:s, s:b}", "device", d->path, "path",
+			                                     d->file_path, "filtered", d->filter != NULL));
+	}
+	cst_audit_put(a);
+	return out;
+}
+
+int cst_audit_hash_each(cst_vault *v, const char *input, size_t len,
+                        void (*fn)(const char *hash, void *payload), void *payload)
+{
+	cst_audit *a = cst_audit_get(v);
+	int rc = CST_OK;
+	for (size_t i = 0; rc == CST_OK && a && i < a->count; i++) {
+		char hash[CST_AUDIT_HASH_LEN + 1];
+		if ((rc = cst_audit_hmac(hash, a->devs[i]->salt, input, len)) == CST_OK) {
+			hash[CST_AUDIT_HASH_LEN] = '\0';
+			fn(hash, payload);
+		}
+	}
+	cst_audit_put(a);
+	return rc;
+}
+
 int cst_audit_verify_file(json_t **out, cst_vault *v, const char *file, int remote)
 {
 	struct cst_audit_root *r = v->audit;

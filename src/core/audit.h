@@ -95,6 +95,19 @@ int cst_audit_hash(char *out, cst_vault *v, const char *path, const char *input,
 /* Verifies a log file (see audit_verify.c); *out is the report object. */
 int cst_audit_verify_file(json_t **out, cst_vault *v, const char *file, int remote)
 	__attribute__((warn_unused_result));
+/* 1 when a remote caller may have the server read file: it is in the
+ * directory of an enabled file device (its current file or a rotated
+ * sibling), as sys/audit/verify allows. */
+int cst_audit_file_allowed(cst_vault *v, const char *file);
+/* The files of the enabled file devices: [{"device", "path", "filtered"}]
+ * (owned). */
+json_t *cst_audit_files(cst_vault *v);
+/* Calls fn with input's "hmac-sha256:<hex>" under each enabled device's
+ * salt: how a value the caller knows (a role_id, an accessor) shows in
+ * the logs of every device. */
+int cst_audit_hash_each(cst_vault *v, const char *input, size_t len,
+                        void (*fn)(const char *hash, void *payload), void *payload)
+	__attribute__((warn_unused_result));
 /* Reopens every file device (SIGHUP, after logrotate moved the files). */
 void cst_audit_reopen(cst_vault *v);
 /* Stores the chain positions that moved since the last flush (owner). */

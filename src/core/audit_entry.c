@@ -390,13 +390,25 @@ static void put_auth(cst_abuf *b, const cst_audit_format *f, const cst_audit_eve
 		PUT(b, ",\"metadata\":");
 		put_value(b, f, meta, 0, 0);
 	}
-	PUT(b, ",\"entity_id\":\"\",\"token_type\":\"service\",\"token_ttl\":");
+	/* A login's identity: its entity (as Vault writes it) and, a custos
+	 * extension, the teams it was issued with, so a report can count
+	 * accesses per team from the log alone. */
+	const json_t *identity = json_object_get(e, "identity");
+	const char *entity = json_string_value(json_object_get(identity, "entity_id"));
+	PUT(b, ",\"entity_id\":");
+	put_cstr(b, entity ? entity : "");
+	PUT(b, ",\"token_type\":\"service\",\"token_ttl\":");
 	put_int(b, (long long)json_integer_value(json_object_get(e, "creation_ttl")));
 	int64_t issued = json_integer_value(json_object_get(e, "creation_time"));
 	if (issued > 0 && issued < INT64_MAX / 1000000000) {
 		PUT(b, ",\"token_issue_time\":\"");
 		put_time(b, issued * 1000000000LL);
 		PUT(b, "\"");
+	}
+	const json_t *teams = json_object_get(identity, "teams");
+	if (json_is_array(teams) && json_array_size(teams)) {
+		PUT(b, ",\"teams\":");
+		put_value(b, f, teams, 0, 0);
 	}
 	PUT(b, "}");
 }

@@ -8,6 +8,7 @@
  * itself when it reaches CST_LIMIT_TERM_SEALS. */
 #include "core/barrier.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,37 @@ int cst_barrier_get_json(cst_barrier *b, const char *key, json_t **out, uint64_t
 	if (rc == CST_OK)
 		rc = parse_object(out, key, &raw);
 	cst_buf_release(&raw);
+	return rc;
+}
+
+int cst_barrier_each_json(cst_barrier *b, const char *prefix,
+                          int (*fn)(const char *key, const json_t *obj, void *payload), void *payload)
+{
+	cst_storage_keys page = {0};
+	char after[CST_LIMIT_STORAGE_KEY + 1] = "";
+	int rc = CST_OK;
+	for (;;) {
+		if ((rc = cst_storage_list(b->st, prefix, after[0] ? after : NULL, CST_LIMIT_LIST_PAGE,
+		                           &page)) < 0)
+			break;
+		for (size_t i = 0; rc == CST_OK && i < page.count; i++) {
+			json_t *obj = NULL;
+			int lrc = cst_barrier_get_json(b, page.keys[i], &obj, NULL);
+			if (lrc == CST_ENOTFOUND) { /* deleted meanwhile */
+				cst_error_clear();
+				continue;
+			}
+			if ((rc = lrc) == CST_OK)
+				rc = fn(page.keys[i], obj, payload);
+			json_decref(obj);
+		}
+		size_t got = page.count;
+		if (got)
+			snprintf(after, sizeof(after), "%s", page.keys[got - 1]);
+		cst_storage_keys_release(&page);
+		if (rc < 0 || got < CST_LIMIT_LIST_PAGE)
+			break;
+	}
 	return rc;
 }
 

@@ -70,6 +70,15 @@ int cst_barrier_get_json(cst_barrier *b, const char *key, json_t **out, uint64_t
 int cst_barrier_get_json_shared(cst_barrier *b, const char *key, json_t **out, uint64_t *out_rev)
 	__attribute__((warn_unused_result));
 
+/* Calls fn(key, object, payload) for every JSON object stored under
+ * prefix, in key order, a page of keys at a time (opened one by one, past
+ * the record cache: a walk must not push out what requests use); keys
+ * deleted during the walk are skipped. A negative return of fn stops the
+ * walk with that code. For whole-store summaries (reports, revocations). */
+int cst_barrier_each_json(cst_barrier *b, const char *prefix,
+                          int (*fn)(const char *key, const json_t *obj, void *payload), void *payload)
+	__attribute__((warn_unused_result));
+
 /* Seals and applies the ops atomically. CST_ECONFLICT on a revision race. */
 int cst_barrier_batch(cst_barrier *b, const cst_barrier_op *ops, size_t n)
 	__attribute__((warn_unused_result));

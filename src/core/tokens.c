@@ -787,39 +787,49 @@ int cst_token_sweep(cst_vault *v, int64_t now, uint64_t *out_count)
 	return rc;
 }
 
+struct token_walk {
+	int (*fn)(const char *hash, const json_t *entry, void *payload);
+	void *payload;
+};
+
+static int each_entry(const char *key, const json_t *entry, void *payload)
+{
+	struct token_walk *w = payload;
+	return w->fn(key + strlen(ID_PREFIX), entry, w->payload);
+}
+
+int cst_token_each(cst_vault *v, int (*fn)(const char *hash, const json_t *entry, void *payload),
+                   void *payload)
+{
+	/* Past the token cache: a walk must not push out the tokens in use. */
+	struct token_walk w = {fn, payload};
+	return cst_barrier_each_json(&v->barrier, ID_PREFIX, each_entry, &w);
+}
+
+struct revoke_match {
+	cst_vault *v;
+	int (*match)(const json_t *entry, void *payload);
+	void *payload;
+	uint64_t *count;
+};
+
+static int revoke_if(const char *hash, const json_t *entry, void *payload)
+{
+	struct revoke_match *m = payload;
+	if (!m->match(entry, m->payload))
+		return CST_OK;
+	int rc = cst_token_revoke(m->v, hash, 0);
+	if (rc == CST_OK)
+		(*m->count)++;
+	return rc;
+}
+
 int cst_token_revoke_where(cst_vault *v, int (*match)(const json_t *entry, void *payload),
                            void *payload, uint64_t *out_count)
 {
-	cst_storage_keys page = {0};
-	char after[KEY_MAX] = "";
-	int rc = CST_OK;
+	struct revoke_match m = {v, match, payload, out_count};
 	*out_count = 0;
-	for (;;) {
-		if ((rc = cst_storage_list(v->st, ID_PREFIX, after[0] ? after : NULL, 256, &page)) < 0)
-			break;
-		for (size_t i = 0; rc == CST_OK && i < page.count; i++) {
-			const char *hash = page.keys[i] + strlen(ID_PREFIX);
-			json_t *e = NULL;
-			int lrc = cst_token_load(&e, v, hash);
-			if (lrc == CST_ENOTFOUND) { /* revoked meanwhile (as someone's child) */
-				cst_error_clear();
-				continue;
-			}
-			if ((rc = lrc) == CST_OK && match(e, payload)) {
-				rc = cst_token_revoke(v, hash, 0);
-				if (rc == CST_OK)
-					(*out_count)++;
-			}
-			json_decref(e);
-		}
-		size_t got = page.count;
-		if (got)
-			snprintf(after, sizeof(after), "%s", page.keys[got - 1]);
-		cst_storage_keys_release(&page);
-		if (rc < 0 || got < 256)
-			break;
-	}
-	return rc;
+	return cst_token_each(v, revoke_if, &m);
 }
 
 int cst_token_count(cst_vault *v, uint64_t *out)

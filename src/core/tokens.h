@@ -94,6 +94,13 @@ int cst_token_sweep(cst_vault *v, int64_t now_s, uint64_t *out_count)
 int cst_token_revoke_where(cst_vault *v, int (*match)(const json_t *entry, void *payload),
                            void *payload, uint64_t *out_count) __attribute__((warn_unused_result));
 
+/* Calls fn(hash, entry, payload) for every stored token, in hash order,
+ * reading entries past the token cache; tokens revoked during the walk are
+ * skipped. Expired tokens the sweep has not removed yet are included (see
+ * "expire_time"). A negative return of fn stops the walk with that code. */
+int cst_token_each(cst_vault *v, int (*fn)(const char *hash, const json_t *entry, void *payload),
+                   void *payload) __attribute__((warn_unused_result));
+
 /* Number of live tokens. */
 int cst_token_count(cst_vault *v, uint64_t *out) __attribute__((warn_unused_result));
 

@@ -34,6 +34,7 @@
 #include "core/login_guard.h"
 #include "core/tokens.h"
 #include "core/vault.h"
+#include "engines/approle.h"
 #include "engines/auth.h"
 #include "storage/storage.h"
 #include "util/cidr.h"
@@ -796,3 +797,28 @@ static const cst_route approle_routes[] = {
 
 const cst_engine cst_engine_approle = {1, "approle", approle_routes,
                                        sizeof(approle_routes) / sizeof(approle_routes[0]), sweep};
+
+struct role_walk {
+	size_t prefix_len;
+	int (*fn)(const char *name, const char *role_id, void *payload);
+	void *payload;
+};
+
+static int each_role(const char *key, const json_t *rec, void *payload)
+{
+	struct role_walk *w = payload;
+	const char *role_id = json_string_value(json_object_get(rec, "role_id"));
+	return role_id ? w->fn(key + w->prefix_len, role_id, w->payload) : CST_OK;
+}
+
+int cst_approle_each_role(cst_vault *v, const char *storage_prefix,
+                          int (*fn)(const char *name, const char *role_id, void *payload),
+                          void *payload)
+{
+	char prefix[KEYLEN];
+	int n = snprintf(prefix, sizeof(prefix), "%srole/", storage_prefix);
+	if (n <= 0 || (size_t)n >= sizeof(prefix))
+		return cst_fail(CST_EINVAL, "storage prefix too long");
+	struct role_walk w = {(size_t)n, fn, payload};
+	return cst_barrier_each_json(&v->barrier, prefix, each_role, &w);
+}

@@ -9,6 +9,8 @@
  * Metadata record: {"created", "updated" (ns), "current", "oldest",
  * "max_versions", "cas_required", "delete_version_after" (s),
  * "custom_metadata" (object|null), "type" (custos extension, optional),
+ * "owner_team", "expires_at" (ns), "rotate_every" (s) (custos lifecycle
+ * extensions, kv_lifecycle.c; each optional),
  * "versions": {"N": {"created", "deleted" (ns, 0 = live), "destroyed"}}}. */
 #ifndef CST_KV_H
 #define CST_KV_H
@@ -95,6 +97,23 @@ int kv_metadata_route(cst_engine_ctx *ctx, const cst_request *req, cst_response 
 int kv_delete_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 int kv_undelete_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 int kv_destroy_versions(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+
+/* Lifecycle settings (kv_lifecycle.c): applies owner_team, expires_at and
+ * rotate_every of a metadata write to meta (CST_EINVAL naming the field);
+ * writes them into a metadata read's out as the API shows them. */
+int kv_apply_lifecycle(cst_engine_ctx *ctx, json_t *meta, const json_t *data)
+	__attribute__((warn_unused_result));
+void kv_lifecycle_out(json_t *out, const json_t *meta);
+/* 1 and the team's name in out when mount_path is a team's own mount
+ * ("teams/<team>/"), else 0. */
+int kv_mount_team(char *out, size_t n, const char *mount_path);
+
+/* Calls fn(name, metadata record, payload) for every secret of the KV
+ * mount whose storage prefix is given, in name order (kv_each.c). A
+ * negative return of fn stops the walk with that code. */
+int cst_kv_each(cst_vault *v, const char *storage_prefix,
+                int (*fn)(const char *name, const json_t *meta, void *payload), void *payload)
+	__attribute__((warn_unused_result));
 
 /* secret/check/NAME (kv_check.c): a provider check of the credential. */
 int kv_check_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);

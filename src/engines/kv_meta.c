@@ -171,6 +171,8 @@ int kv_metadata_read(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 	const char *type = json_string_value(json_object_get(m, "type"));
 	if (resp->data && type)
 		json_object_set_new(resp->data, "type", json_string(type));
+	if (resp->data)
+		kv_lifecycle_out(resp->data, m);
 	json_decref(config);
 	kv_record_release(&rec);
 	return resp->data ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
@@ -214,6 +216,8 @@ static int change_metadata(cst_engine_ctx *ctx, kv_record *rec, const cst_reques
 			return cst_fail(CST_EINVAL, "unknown credential type (see 'custos types')");
 		json_object_set(rec->meta, "type", type);
 	}
+	if ((rc = kv_apply_lifecycle(ctx, rec->meta, req->data)) < 0)
+		return rc;
 	json_object_set_new(rec->meta, "updated", json_integer((json_int_t)cst_now_ns()));
 	return kv_save(ctx, ctx->rest, rec, NULL, 0);
 }

@@ -276,6 +276,8 @@ int cst_sys_audit_change(cst_engine_ctx *ctx, const cst_request *req, cst_respon
 int cst_sys_audit_hash(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 int cst_sys_audit_verify(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 int cst_sys_metrics(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
+/* src/engines/sys_report.c */
+int cst_sys_report(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 
 static const cst_route sys_routes[] = {
 	{"key-status", 1, RD, key_status, NULL, 0, 0, 0},
@@ -298,6 +300,7 @@ static const cst_route sys_routes[] = {
 	{"audit/", 0, WR | CST_OPS(CST_OP_DELETE), cst_sys_audit_change, NULL, 1, 0, 0},
 	{"audit-hash/", 0, WR, cst_sys_audit_hash, NULL, 1, 0, 0},
 	{"metrics", 1, RD, cst_sys_metrics, NULL, 0, 0, 0},
+	{"report", 1, RD | WR, cst_sys_report, NULL, 1, 0, 1},
 };
 
 const cst_engine cst_engine_sys = {1, "system", sys_routes, sizeof(sys_routes) / sizeof(sys_routes[0]),

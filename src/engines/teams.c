@@ -235,15 +235,27 @@ static int team_delete(cst_engine_ctx *ctx, const char *name, const cst_request 
 	return rc;
 }
 
-int sys_teams_list(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
+int cst_team_list(json_t **out, cst_vault *v)
 {
-	(void)req;
 	cst_storage_keys page = {0};
 	json_t *keys = json_array();
-	int rc = cst_storage_list(ctx->vault->st, TEAM_PREFIX, NULL, 10000, &page);
+	int rc = cst_storage_list(v->st, TEAM_PREFIX, NULL, 10000, &page);
 	for (size_t i = 0; rc == CST_OK && i < page.count; i++)
 		json_array_append_new(keys, json_string(page.keys[i] + strlen(TEAM_PREFIX)));
 	cst_storage_keys_release(&page);
+	if (rc < 0) {
+		json_decref(keys);
+		keys = NULL;
+	}
+	*out = keys;
+	return rc;
+}
+
+int sys_teams_list(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
+{
+	(void)req;
+	json_t *keys = NULL;
+	int rc = cst_team_list(&keys, ctx->vault);
 	if (rc == CST_OK && json_array_size(keys) == 0)
 		rc = cst_fail(CST_ENOTFOUND, "no teams");
 	if (rc == CST_OK)

@@ -24,6 +24,9 @@ int cst_team_exists(cst_vault *v, const char *name) __attribute__((warn_unused_r
 int cst_team_policies(cst_vault *v, const json_t *teams, json_t *policies)
 	__attribute__((warn_unused_result));
 
+/* The names of every team, in name order (an owned array). */
+int cst_team_list(json_t **out, cst_vault *v) __attribute__((warn_unused_result));
+
 /* Handlers of sys/teams (list) and sys/teams/NAME (read, write, delete). */
 int sys_teams_list(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 int sys_teams_route(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);

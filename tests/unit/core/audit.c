@@ -51,7 +51,8 @@ static void test_request_entry(void **state)
 	                          "\"nested\":{\"arr\":[\"x\",null]},\"empty\":\"\"}", 0, NULL);
 	json_t *tok = json_loads("{\"accessor\":\"acc-123\",\"policies\":[\"default\",\"p1\"],"
 	                         "\"display_name\":\"token-ci\",\"creation_ttl\":3600,"
-	                         "\"creation_time\":1700000000,\"meta\":{\"team\":\"ml\"}}", 0, NULL);
+	                         "\"creation_time\":1700000000,\"meta\":{\"team\":\"ml\"},"
+	                         "\"identity\":{\"entity_id\":\"ent-1\",\"teams\":[\"ml\",\"ops\"]}}", 0, NULL);
 	cst_caller caller = {{0}, tok, 0};
 	cst_request req = {.op = CST_OP_UPDATE, .flags = CST_REQ_REMOTE, .path = "secret/data/x\xff",
 	                   .data = data, .token = "cst.TOKENVALUE", .client_addr = "10.0.0.7"};
@@ -74,6 +75,9 @@ static void test_request_entry(void **state)
 	assert_string_equal(json_string_value(json_array_get(json_object_get(auth, "policies"), 1)), "p1");
 	assert_string_equal(json_string_value(json_object_get(json_object_get(auth, "metadata"), "team")), "ml");
 	assert_int_equal(json_integer_value(json_object_get(auth, "token_ttl")), 3600);
+	/* the login's entity and its teams, in clear */
+	assert_string_equal(json_string_value(json_object_get(auth, "entity_id")), "ent-1");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(auth, "teams"), 1)), "ops");
 	expect_hmac(json_string_value(json_object_get(r, "client_token")), "cst.TOKENVALUE");
 	assert_string_equal(json_string_value(json_object_get(r, "operation")), "create");
 	assert_string_equal(json_string_value(json_object_get(r, "id")), "id-1");
