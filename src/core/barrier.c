@@ -8,7 +8,6 @@
  * itself when it reaches CST_LIMIT_TERM_SEALS. */
 #include "core/barrier.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,35 +226,32 @@ int cst_barrier_get_json(cst_barrier *b, const char *key, json_t **out, uint64_t
 	return rc;
 }
 
+struct json_walk {
+	cst_barrier *b;
+	int (*fn)(const char *key, const json_t *obj, void *payload);
+	void *payload;
+};
+
+static int each_json_key(const char *key, void *payload)
+{
+	struct json_walk *w = payload;
+	json_t *obj = NULL;
+	int rc = cst_barrier_get_json(w->b, key, &obj, NULL);
+	if (rc == CST_ENOTFOUND) { /* deleted meanwhile */
+		cst_error_clear();
+		return CST_OK;
+	}
+	if (rc == CST_OK)
+		rc = w->fn(key, obj, w->payload);
+	json_decref(obj);
+	return rc;
+}
+
 int cst_barrier_each_json(cst_barrier *b, const char *prefix,
                           int (*fn)(const char *key, const json_t *obj, void *payload), void *payload)
 {
-	cst_storage_keys page = {0};
-	char after[CST_LIMIT_STORAGE_KEY + 1] = "";
-	int rc = CST_OK;
-	for (;;) {
-		if ((rc = cst_storage_list(b->st, prefix, after[0] ? after : NULL, CST_LIMIT_LIST_PAGE,
-		                           &page)) < 0)
-			break;
-		for (size_t i = 0; rc == CST_OK && i < page.count; i++) {
-			json_t *obj = NULL;
-			int lrc = cst_barrier_get_json(b, page.keys[i], &obj, NULL);
-			if (lrc == CST_ENOTFOUND) { /* deleted meanwhile */
-				cst_error_clear();
-				continue;
-			}
-			if ((rc = lrc) == CST_OK)
-				rc = fn(page.keys[i], obj, payload);
-			json_decref(obj);
-		}
-		size_t got = page.count;
-		if (got)
-			snprintf(after, sizeof(after), "%s", page.keys[got - 1]);
-		cst_storage_keys_release(&page);
-		if (rc < 0 || got < CST_LIMIT_LIST_PAGE)
-			break;
-	}
-	return rc;
+	struct json_walk w = {b, fn, payload};
+	return cst_storage_each_key(b->st, prefix, each_json_key, &w);
 }
 
 int cst_barrier_get_json_shared(cst_barrier *b, const char *key, json_t **out, uint64_t *out_rev)
@@ -451,39 +447,34 @@ static int master_sealed(const char *key)
 typedef int (*visit_fn)(cst_barrier *b, const char *key, const cst_sealed_view *v,
                         uint64_t rev, void *payload);
 
+struct value_walk {
+	cst_barrier *b;
+	visit_fn visit;
+	void *payload;
+};
+
+static int each_value_key(const char *key, void *payload)
+{
+	struct value_walk *w = payload;
+	if (master_sealed(key))
+		return CST_OK;
+	unsigned char *blob = NULL;
+	size_t len = 0;
+	uint64_t rev = 0;
+	int rc = cst_storage_get(w->b->st, key, &blob, &len, &rev);
+	if (rc == CST_ENOTFOUND) /* deleted while we walked */
+		return CST_OK;
+	cst_sealed_view v;
+	if (rc == CST_OK && (rc = cst_sealed_parse(&v, blob, len)) == CST_OK)
+		rc = w->visit(w->b, key, &v, rev, w->payload);
+	free(blob);
+	return rc;
+}
+
 static int each_value(cst_barrier *b, visit_fn visit, void *payload)
 {
-	cst_storage_keys page = {0};
-	char *after = NULL;
-	int rc;
-	do {
-		if ((rc = cst_storage_list(b->st, "", after, CST_LIMIT_LIST_PAGE, &page)) < 0)
-			break;
-		for (size_t i = 0; i < page.count && rc == CST_OK; i++) {
-			if (master_sealed(page.keys[i]))
-				continue;
-			unsigned char *blob = NULL;
-			size_t len = 0;
-			uint64_t rev = 0;
-			rc = cst_storage_get(b->st, page.keys[i], &blob, &len, &rev);
-			if (rc == CST_ENOTFOUND) { /* deleted while we walked */
-				rc = CST_OK;
-				continue;
-			}
-			cst_sealed_view v;
-			if (rc == CST_OK && (rc = cst_sealed_parse(&v, blob, len)) == CST_OK)
-				rc = visit(b, page.keys[i], &v, rev, payload);
-			free(blob);
-		}
-		free(after);
-		after = page.count ? strdup(page.keys[page.count - 1]) : NULL;
-		size_t got = page.count;
-		cst_storage_keys_release(&page);
-		if (got < CST_LIMIT_LIST_PAGE)
-			break;
-	} while (rc == CST_OK && after != NULL);
-	free(after);
-	return rc;
+	struct value_walk w = {b, visit, payload};
+	return cst_storage_each_key(b->st, "", each_value_key, &w);
 }
 
 typedef struct rewrap_state {

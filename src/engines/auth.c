@@ -316,33 +316,30 @@ int auth_save(cst_engine_ctx *ctx, const char *key, const json_t *rec, uint64_t 
 	return rc;
 }
 
+struct key_list {
+	json_t *keys;
+	size_t prefix_len;
+};
+
+static int list_one_level(const char *key, void *payload)
+{
+	struct key_list *l = payload;
+	if (strchr(key + l->prefix_len, '/') == NULL)
+		json_array_append_new(l->keys, json_string(key + l->prefix_len));
+	return CST_OK;
+}
+
 int auth_list_keys(json_t **out, cst_engine_ctx *ctx, const char *prefix)
 {
-	cst_storage_keys page = {0};
-	json_t *keys = json_array();
-	char after[CST_LIMIT_STORAGE_KEY + 1] = "";
-	size_t plen = strlen(prefix);
-	int rc;
+	struct key_list l = {json_array(), strlen(prefix)};
 	*out = NULL;
-	for (;;) {
-		rc = cst_storage_list(ctx->barrier->st, prefix, after[0] ? after : NULL,
-		                      CST_LIMIT_LIST_PAGE, &page);
-		for (size_t i = 0; rc == CST_OK && i < page.count; i++)
-			if (strchr(page.keys[i] + plen, '/') == NULL)
-				json_array_append_new(keys, json_string(page.keys[i] + plen));
-		size_t got = page.count;
-		if (got)
-			snprintf(after, sizeof(after), "%s", page.keys[got - 1]);
-		cst_storage_keys_release(&page);
-		if (rc < 0 || got < CST_LIMIT_LIST_PAGE)
-			break;
-	}
-	if (rc == CST_OK && json_array_size(keys) == 0)
+	int rc = cst_storage_each_key(ctx->barrier->st, prefix, list_one_level, &l);
+	if (rc == CST_OK && json_array_size(l.keys) == 0)
 		rc = cst_fail(CST_ENOTFOUND, "nothing to list");
 	if (rc == CST_OK)
-		*out = json_pack("{s:o}", "keys", keys);
+		*out = json_pack("{s:o}", "keys", l.keys);
 	else
-		json_decref(keys);
+		json_decref(l.keys);
 	return rc;
 }
 

@@ -193,25 +193,19 @@ static int tidy(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
 	return rc;
 }
 
+#define ACCESSOR_PREFIX "sys/token/accessor/"
+
+static int add_accessor(const char *key, void *payload)
+{
+	json_array_append_new(payload, json_string(key + strlen(ACCESSOR_PREFIX)));
+	return CST_OK;
+}
+
 static int accessors(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
 {
 	(void)req;
-	cst_storage_keys page = {0};
 	json_t *keys = json_array();
-	const char *prefix = "sys/token/accessor/";
-	char after[256] = "";
-	int rc;
-	do {
-		rc = cst_storage_list(ctx->vault->st, prefix, after[0] ? after : NULL, 1000, &page);
-		for (size_t i = 0; rc == CST_OK && i < page.count; i++)
-			json_array_append_new(keys, json_string(page.keys[i] + strlen(prefix)));
-		if (page.count)
-			snprintf(after, sizeof(after), "%s", page.keys[page.count - 1]);
-		size_t got = page.count;
-		cst_storage_keys_release(&page);
-		if (got < 1000)
-			break;
-	} while (rc == CST_OK);
+	int rc = cst_storage_each_key(ctx->vault->st, ACCESSOR_PREFIX, add_accessor, keys);
 	if (rc == CST_OK && json_array_size(keys) == 0)
 		rc = cst_fail(CST_ENOTFOUND, "no tokens");
 	if (rc == CST_OK)

@@ -185,38 +185,30 @@ static team_item *team(cst_audit_tally *t, const char *name)
 	return it;
 }
 
+/* Counts the entry for team name: 1 when it was counted, 0 when the table is full. */
+static int count_team(cst_audit_tally *t, const char *name, const cst_audit_fields *f,
+                      int request, size_t bucket)
+{
+	team_item *it = team(t, name);
+	if (it == NULL)
+		return 0;
+	count(&it->c, f, request);
+	if (request && it->timeline)
+		it->timeline[bucket]++;
+	return 1;
+}
+
 static void count_teams(cst_audit_tally *t, const cst_audit_fields *f, int request, size_t bucket)
 {
 	size_t found = 0;
-	for (size_t i = 0; i < f->n_teams; i++) {
-		team_item *it = team(t, f->teams[i]);
-		if (it == NULL)
-			continue;
-		count(&it->c, f, request);
-		if (request && it->timeline)
-			it->timeline[bucket]++;
-		found++;
-	}
+	for (size_t i = 0; i < f->n_teams; i++)
+		found += (size_t)count_team(t, f->teams[i], f, request, bucket);
 	/* Logs from before tokens carried their teams: a team-<t> policy. */
-	for (size_t i = 0; f->all_teams == 0 && i < f->n_policies; i++) {
-		if (strncmp(f->policies[i], "team-", 5) != 0 || f->policies[i][5] == '\0')
-			continue;
-		team_item *it = team(t, f->policies[i] + 5);
-		if (it == NULL)
-			continue;
-		count(&it->c, f, request);
-		if (request && it->timeline)
-			it->timeline[bucket]++;
-		found++;
-	}
-	if (found == 0 && f->all_teams == 0) {
-		team_item *it = team(t, NO_TEAM);
-		if (it) {
-			count(&it->c, f, request);
-			if (request && it->timeline)
-				it->timeline[bucket]++;
-		}
-	}
+	for (size_t i = 0; f->all_teams == 0 && i < f->n_policies; i++)
+		if (strncmp(f->policies[i], "team-", 5) == 0 && f->policies[i][5] != '\0')
+			found += (size_t)count_team(t, f->policies[i] + 5, f, request, bucket);
+	if (found == 0 && f->all_teams == 0)
+		count_team(t, NO_TEAM, f, request, bucket);
 }
 
 static void count_principal(cst_audit_tally *t, const cst_audit_fields *f, int request)

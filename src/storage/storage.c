@@ -68,6 +68,31 @@ int cst_storage_list(cst_storage *st, const char *prefix, const char *after, siz
 	return st->backend->list(st, prefix, after, limit ? limit : CST_LIMIT_LIST_PAGE, out);
 }
 
+int cst_storage_each_key(cst_storage *st, const char *prefix,
+                         int (*fn)(const char *key, void *payload), void *payload)
+{
+	char after[CST_LIMIT_STORAGE_KEY + 1] = ""; /* no stored key is longer */
+	for (;;) {
+		cst_storage_keys page;
+		int rc = cst_storage_list(st, prefix, after[0] ? after : NULL, CST_LIMIT_LIST_PAGE, &page);
+		for (size_t i = 0; rc >= 0 && i < page.count; i++)
+			rc = fn(page.keys[i], payload);
+		size_t got = page.count;
+		if (got && rc >= 0) {
+			size_t n = strlen(page.keys[got - 1]);
+			if (n < sizeof(after))
+				memcpy(after, page.keys[got - 1], n + 1);
+			else
+				rc = cst_fail(CST_EINTEGRITY, "a stored key is longer than the limit");
+		}
+		cst_storage_keys_release(&page);
+		if (rc < 0)
+			return rc;
+		if (got < CST_LIMIT_LIST_PAGE)
+			return CST_OK;
+	}
+}
+
 int cst_storage_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
 {
 	return cst_storage_batch_rev(st, ops, n, NULL);

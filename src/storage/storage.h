@@ -18,6 +18,12 @@ int cst_storage_get(cst_storage *st, const char *key, unsigned char **out_value,
                     uint64_t *out_rev) __attribute__((warn_unused_result));
 int cst_storage_list(cst_storage *st, const char *prefix, const char *after, size_t limit,
                      cst_storage_keys *out) __attribute__((warn_unused_result));
+/* Calls fn(key, payload) for every key under prefix, in key order, a page
+ * of keys at a time (fn may read and write storage meanwhile). A negative
+ * return of fn stops the walk with that code; else CST_OK. */
+int cst_storage_each_key(cst_storage *st, const char *prefix,
+                         int (*fn)(const char *key, void *payload), void *payload)
+	__attribute__((warn_unused_result));
 int cst_storage_batch(cst_storage *st, const cst_storage_op *ops, size_t n)
 	__attribute__((warn_unused_result));
 /* The same, telling the revision the batch's puts got. */

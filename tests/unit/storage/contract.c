@@ -349,6 +349,56 @@ static void test_list_after_and_limit(void **state)
 
 /* The third op's revision check fails: nothing of ops 1-2 may land, not
  * new keys, overwrites nor deletes. */
+struct walk {
+	cst_storage *st;
+	size_t seen, stop_at;
+	char last[32];
+	int sorted;
+};
+
+static int walk_key(const char *key, void *payload)
+{
+	struct walk *w = payload;
+	if (w->seen && strcmp(w->last, key) >= 0)
+		w->sorted = 0;
+	snprintf(w->last, sizeof(w->last), "%s", key);
+	if (++w->seen == w->stop_at)
+		return CST_ECONFLICT;
+	/* The walk lets the callback write: a key outside the prefix. */
+	return cst_storage_put(w->st, "other/x", "v", 1);
+}
+
+/* cst_storage_each_key: every key once, in order, across pages. */
+static void test_each_key(void **state)
+{
+	fixture *f = *state;
+	size_t n = 2 * CST_LIMIT_LIST_PAGE + 3;
+	cst_storage_op *ops = calloc(n, sizeof(*ops));
+	char(*keys)[32] = calloc(n, sizeof(*keys));
+	assert_non_null(ops);
+	assert_non_null(keys);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "walk/%06zu", i);
+		ops[i] = (cst_storage_op){CST_STORAGE_PUT, keys[i], (const unsigned char *)"v", 1, CST_REV_ANY};
+	}
+	assert_int_equal(cst_storage_batch(f->st, ops, n), CST_OK);
+	struct walk w = {f->st, 0, 0, "", 1};
+	assert_int_equal(cst_storage_each_key(f->st, "walk/", walk_key, &w), CST_OK);
+	assert_int_equal(w.seen, n);
+	assert_true(w.sorted);
+	assert_string_equal(w.last, keys[n - 1]);
+	/* A failing callback stops the walk with its code. */
+	w = (struct walk){f->st, 0, CST_LIMIT_LIST_PAGE + 1, "", 1};
+	assert_int_equal(cst_storage_each_key(f->st, "walk/", walk_key, &w), CST_ECONFLICT);
+	assert_int_equal(w.seen, CST_LIMIT_LIST_PAGE + 1);
+	/* Nothing under the prefix: no call. */
+	w = (struct walk){f->st, 0, 1, "", 1};
+	assert_int_equal(cst_storage_each_key(f->st, "none/", walk_key, &w), CST_OK);
+	assert_int_equal(w.seen, 0);
+	free(keys);
+	free(ops);
+}
+
 static void test_batch_atomic(void **state)
 {
 	fixture *f = *state;
@@ -886,7 +936,7 @@ static void test_server_absent_then_created(void **state)
 	        T(test_delete, fx), T(test_list_prefix, fx), T(test_list_after_and_limit, fx),    \
 	        T(test_batch_atomic, fx), T(test_expect_rev, fx), T(test_check_op, fx),           \
 	        T(test_count, fx), T(test_key_limits, fx), T(test_recreated_key_new_rev, fx),   \
-	        T(test_batch_rev, fx)
+	        T(test_batch_rev, fx), T(test_each_key, fx)
 
 int main(void)
 {
