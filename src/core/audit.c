@@ -20,6 +20,7 @@
 #include "crypto/rand.h"
 #include "storage/storage.h"
 #include "util/base64.h"
+#include "util/file.h"
 #include "util/json.h"
 #include "util/mem.h"
 #include "util/timefmt.h"
@@ -627,8 +628,9 @@ int cst_audit_hash(char *out, cst_vault *v, const char *rest, const char *input,
 
 /* --- verify ---------------------------------------------------------------- */
 
-/* Remote requests may verify files in the directory of an enabled file
- * device only (the current file and its rotated siblings). */
+/* Remote requests may read files in the directory of an enabled file
+ * device only (its current file, rotated siblings, copies put there):
+ * the directory, not the file name, is what the operator chose. */
 static int allowed_dir(cst_vault *v, const char *file)
 {
 	const char *slash = strrchr(file, '/');
@@ -697,14 +699,15 @@ int cst_audit_verify_file(json_t **out, cst_vault *v, const char *file, int remo
 		if (rc < 0)
 			return rc;
 	}
-	int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return cst_fail(errno == ENOENT ? CST_ENOTFOUND : CST_EIO, "cannot open %.200s: %s", file,
-		                strerror(errno));
+	int fd;
+	long long file_size;
+	int orc = cst_file_open_regular(&fd, &file_size, file, 1, "audit file");
+	if (orc < 0)
+		return orc;
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) != 0) {
 		close(fd);
-		return cst_fail(CST_EINVAL, "%.200s is not a regular file", file);
+		return cst_fail(CST_EIO, "cannot read audit file %.200s: %s", file, strerror(errno));
 	}
 	/* A live device writing to this very file: take its position and the
 	 * file's size together, under its lock, so entries cut from the end

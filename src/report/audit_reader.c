@@ -12,25 +12,18 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "util/file.h"
 
 #define CHUNK (1u << 20)
 
-int cst_audit_reader_open(cst_audit_reader *r, const char *path)
+int cst_audit_reader_open(cst_audit_reader *r, const char *path, int nofollow)
 {
 	memset(r, 0, sizeof(*r));
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		int e = errno;
-		int rc = e == ENOENT ? CST_ENOTFOUND : e == EACCES ? CST_EPERM : CST_EIO;
-		return cst_fail(rc, "cannot read audit file %.300s: %s", path, strerror(e));
-	}
-	struct stat st;
-	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(r->fd);
-		r->fd = -1;
-		return cst_fail(CST_EINVAL, "audit file %.300s is not a regular file", path);
-	}
-	r->limit = (uint64_t)st.st_size;
+	long long size = 0;
+	int rc = cst_file_open_regular(&r->fd, &size, path, nofollow, "audit file");
+	if (rc < 0)
+		return rc;
+	r->limit = (uint64_t)size;
 	r->cap = CHUNK;
 	if ((r->buf = malloc(r->cap)) == NULL) {
 		close(r->fd);

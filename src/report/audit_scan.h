@@ -87,9 +87,10 @@ typedef struct cst_audit_reader {
 
 /* Opens a log for reading (a regular file; read up to its size now, so
  * entries written meanwhile, the report's own included, are left for
- * next time). CST_ENOTFOUND, CST_EPERM, CST_EINVAL (not a regular file),
- * CST_EIO, each with a message naming the file. */
-int cst_audit_reader_open(cst_audit_reader *r, const char *path)
+ * next time; nofollow refuses a symbolic link, for a server's reads).
+ * CST_ENOTFOUND, CST_EPERM, CST_EINVAL (not a regular file), CST_EIO,
+ * each with a message naming the file. */
+int cst_audit_reader_open(cst_audit_reader *r, const char *path, int nofollow)
 	__attribute__((warn_unused_result));
 /* The next complete line (without '\n'), valid until the next call:
  * 1 and *line, *len; 0 at the end; CST_EIO. */

@@ -1,12 +1,16 @@
 /* audit_tally.c - counting audit entries for a report (see audit_tally.h). */
 #include "report/audit_tally.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "crypto/kdf.h"
+#include "util/base64.h"
 #include "util/timefmt.h"
+#include "util/utf8.h"
 
 #define DAY_NS (86400LL * 1000000000LL)
 #define NO_TEAM "" /* team names are never empty */
@@ -46,6 +50,19 @@ typedef struct root_item {
 typedef struct label_item {
 	char text[200];
 } label_item;
+
+/* snprintf into a fixed field, then cut back to whole characters: a name
+ * cut inside a character would make its row unwritable as JSON. */
+static void put_text(char *dst, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put_text(char *dst, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(dst, n, fmt, ap);
+	va_end(ap);
+	if (w >= 0 && (size_t)w >= n)
+		cst_utf8_trim(dst);
+}
 
 int cst_audit_tally_init(cst_audit_tally *t, int64_t since_ns, int64_t until_ns)
 {
@@ -89,14 +106,14 @@ static int label(cst_strmap *m, const char *key, const char *text)
 	label_item *it = cst_strmap_get(m, key, 1, NULL);
 	if (it == NULL)
 		return cst_fail(CST_ENOMEM, "too many names to look up");
-	snprintf(it->text, sizeof(it->text), "%s", text);
+	put_text(it->text, sizeof(it->text), "%s", text);
 	return CST_OK;
 }
 
 int cst_audit_tally_role(cst_audit_tally *t, const char *mount, const char *hmac, const char *role)
 {
 	char key[512];
-	snprintf(key, sizeof(key), "%s\n%s", mount, hmac);
+	put_text(key, sizeof(key), "%s\n%s", mount, hmac);
 	return label(&t->role_ids, key, role);
 }
 
@@ -156,36 +173,33 @@ static void count(counts *c, const cst_audit_fields *f, int request)
 static void principal_of(char *out, size_t n, const cst_audit_fields *f)
 {
 	if (eq(f->token_type, "local")) {
-		snprintf(out, n, "local: %s", f->local_user ? f->local_user : "key holder");
+		put_text(out, n, "local: %s", f->local_user ? f->local_user : "key holder");
 		return;
 	}
 	if (f->display_name == NULL || *f->display_name == '\0') {
-		snprintf(out, n, "%s", f->accessor ? "(unnamed token)" : "(no token)");
+		put_text(out, n, "%s", f->accessor ? "(unnamed token)" : "(no token)");
 		return;
 	}
 	size_t dl = strlen(f->display_name), rl = f->role_name ? strlen(f->role_name) : 0;
 	/* approle names every token "approle": the role says who */
 	if (rl && !(dl > rl && f->display_name[dl - rl - 1] == '-' &&
 	            strcmp(f->display_name + dl - rl, f->role_name) == 0))
-		snprintf(out, n, "%s-%s", f->display_name, f->role_name);
+		put_text(out, n, "%s-%s", f->display_name, f->role_name);
 	else
-		snprintf(out, n, "%s", f->display_name);
+		put_text(out, n, "%s", f->display_name);
 }
 
 static team_item *team(cst_audit_tally *t, const char *name)
 {
 	int created = 0;
 	team_item *it = cst_strmap_get(&t->teams, name, 1, &created);
-	if (it == NULL) {
-		t->other_teams++;
-		return NULL;
-	}
-	if (created && (it->timeline = calloc(t->n_buckets, sizeof(*it->timeline))) == NULL)
-		return NULL; /* counted without a timeline */
+	if (it && created) /* out of memory: counted without a timeline */
+		it->timeline = calloc(t->n_buckets, sizeof(*it->timeline));
 	return it;
 }
 
-/* Counts the entry for team name: 1 when it was counted, 0 when the table is full. */
+/* Counts the entry for team name: 1 when it was counted, 0 when the table
+ * refused the name (full, or a name too long). */
 static int count_team(cst_audit_tally *t, const char *name, const cst_audit_fields *f,
                       int request, size_t bucket)
 {
@@ -200,15 +214,23 @@ static int count_team(cst_audit_tally *t, const char *name, const cst_audit_fiel
 
 static void count_teams(cst_audit_tally *t, const cst_audit_fields *f, int request, size_t bucket)
 {
-	size_t found = 0;
-	for (size_t i = 0; i < f->n_teams; i++)
-		found += (size_t)count_team(t, f->teams[i], f, request, bucket);
+	size_t found = 0, missed = 0;
+	for (size_t i = 0; i < f->n_teams; i++) {
+		int ok = count_team(t, f->teams[i], f, request, bucket);
+		found += (size_t)ok;
+		missed += (size_t)!ok;
+	}
 	/* Logs from before tokens carried their teams: a team-<t> policy. */
 	for (size_t i = 0; f->all_teams == 0 && i < f->n_policies; i++)
-		if (strncmp(f->policies[i], "team-", 5) == 0 && f->policies[i][5] != '\0')
-			found += (size_t)count_team(t, f->policies[i] + 5, f, request, bucket);
-	if (found == 0 && f->all_teams == 0)
-		count_team(t, NO_TEAM, f, request, bucket);
+		if (strncmp(f->policies[i], "team-", 5) == 0 && f->policies[i][5] != '\0') {
+			int ok = count_team(t, f->policies[i] + 5, f, request, bucket);
+			found += (size_t)ok;
+			missed += (size_t)!ok;
+		}
+	if (found == 0 && missed == 0 && f->all_teams == 0)
+		missed += (size_t)!count_team(t, NO_TEAM, f, request, bucket);
+	if (request && missed) /* requests, once each, as the other tables count */
+		t->other_teams++;
 }
 
 static void count_principal(cst_audit_tally *t, const cst_audit_fields *f, int request)
@@ -222,7 +244,7 @@ static void count_principal(cst_audit_tally *t, const cst_audit_fields *f, int r
 	}
 	count(&it->c, f, request);
 	if (f->entity_id && *f->entity_id)
-		snprintf(it->entity, sizeof(it->entity), "%s", f->entity_id);
+		put_text(it->entity, sizeof(it->entity), "%s", f->entity_id);
 	if (request && f->n_teams) {
 		size_t o = 0;
 		it->teams[0] = '\0';
@@ -230,6 +252,7 @@ static void count_principal(cst_audit_tally *t, const cst_audit_fields *f, int r
 			int w = snprintf(it->teams + o, sizeof(it->teams) - o, "%s%s", i ? "," : "", f->teams[i]);
 			o += w > 0 ? (size_t)w : 0;
 		}
+		cst_utf8_trim(it->teams);
 	}
 }
 
@@ -246,15 +269,15 @@ static int login_target(const cst_audit_tally *t, const cst_audit_fields *f, cha
 	const char *rest = f->path + n;
 	if (eq(f->mount_type, "userpass") && strncmp(rest, "login/", 6) == 0 && rest[6] != '\0') {
 		strcpy(method, "userpass");
-		snprintf(name, name_n, "%s", rest + 6);
+		put_text(name, name_n, "%s", rest + 6);
 		return 1;
 	}
 	if (eq(f->mount_type, "approle") && strcmp(rest, "login") == 0) {
 		strcpy(method, "approle");
 		char key[512];
-		snprintf(key, sizeof(key), "%s\n%s", f->mount_point, f->role_id ? f->role_id : "");
+		put_text(key, sizeof(key), "%s\n%s", f->mount_point, f->role_id ? f->role_id : "");
 		label_item *role = f->role_id ? cst_strmap_get((cst_strmap *)&t->role_ids, key, 0, NULL) : NULL;
-		snprintf(name, name_n, "%.150s", role ? role->text : f->role_id ? "(unknown role_id)" : "(no role_id)");
+		put_text(name, name_n, "%s", role ? role->text : f->role_id ? "(unknown role_id)" : "(no role_id)");
 		return 1;
 	}
 	return 0;
@@ -270,7 +293,7 @@ static void count_login(cst_audit_tally *t, const cst_audit_fields *f, int reque
 	if ((!failed && !ok) || !login_target(t, f, method, name, sizeof(name)))
 		return;
 	char key[512];
-	snprintf(key, sizeof(key), "%s\n%s\n%s", method, f->mount_point, name);
+	put_text(key, sizeof(key), "%s\n%s\n%s", method, f->mount_point, name);
 	int created = 0;
 	login_item *it = cst_strmap_get(&t->logins, key, 1, &created);
 	if (failed)
@@ -282,9 +305,9 @@ static void count_login(cst_audit_tally *t, const cst_audit_fields *f, int reque
 		return;
 	}
 	if (created) {
-		snprintf(it->method, sizeof(it->method), "%s", method);
-		snprintf(it->mount, sizeof(it->mount), "%s", f->mount_point);
-		snprintf(it->name, sizeof(it->name), "%s", name);
+		put_text(it->method, sizeof(it->method), "%s", method);
+		put_text(it->mount, sizeof(it->mount), "%s", f->mount_point);
+		put_text(it->name, sizeof(it->name), "%s", name);
 	}
 	if (ok) {
 		it->succeeded++;
@@ -293,7 +316,7 @@ static void count_login(cst_audit_tally *t, const cst_audit_fields *f, int reque
 	it->failed++;
 	if (f->time_ns >= it->last_failure_ns) {
 		it->last_failure_ns = f->time_ns;
-		snprintf(it->last_error, sizeof(it->last_error), "%s", f->error);
+		put_text(it->last_error, sizeof(it->last_error), "%s", f->error);
 	}
 	const char *addr = f->remote_address;
 	if (addr == NULL || *addr == '\0')
@@ -302,7 +325,7 @@ static void count_login(cst_audit_tally *t, const cst_audit_fields *f, int reque
 		if (strcmp(it->addrs[i], addr) == 0)
 			return;
 	if (it->n_addrs < ADDRS_KEPT)
-		snprintf(it->addrs[it->n_addrs++], sizeof(it->addrs[0]), "%s", addr);
+		put_text(it->addrs[it->n_addrs++], sizeof(it->addrs[0]), "%s", addr);
 	else
 		it->more_addrs = 1;
 }
@@ -423,7 +446,7 @@ static json_t *principal_row(const char *key, const void *item, const cst_audit_
 	const principal_item *it = item;
 	json_t *o = json_object(), *teams = json_array();
 	char buf[sizeof(it->teams)];
-	snprintf(buf, sizeof(buf), "%s", it->teams);
+	put_text(buf, sizeof(buf), "%s", it->teams);
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		json_array_append_new(teams, json_string(tok));
 	json_object_set_new(o, "principal", json_string(key));
@@ -472,6 +495,16 @@ static json_t *root_row(const char *acc, const void *item, const cst_audit_tally
 {
 	const root_item *it = item;
 	const label_item *l = cst_strmap_get((cst_strmap *)&t->accessors, acc, 0, NULL);
+	/* A device with hmac_accessor=false logs accessors in clear: the
+	 * report names such a token by a digest of it, never the accessor. */
+	char shown[7 + 16 + 1];
+	if (strncmp(acc, "hmac-sha256:", 12) != 0) {
+		unsigned char d[CST_SHA256_LEN];
+		cst_sha256(d, acc, strlen(acc));
+		memcpy(shown, "sha256:", 7);
+		cst_hex_encode(shown + 7, d, 8);
+		acc = shown;
+	}
 	return json_pack("{s:s, s:s, s:b, s:I, s:o}", "accessor", acc, "token",
 	                 l ? l->text : "a root token no longer alive (or of another vault)", "alive",
 	                 l != NULL, "requests", (json_int_t)it->requests, "last_used",

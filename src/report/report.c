@@ -24,15 +24,18 @@ int cst_report_params(cst_report_opts *o, const json_t *data, int64_t now_ns)
 	if (since && !json_is_null(since)) {
 		const char *s = json_string_value(since);
 		int64_t secs = 0, at = 0;
+		int is_time = 0;
 		if (json_is_integer(since))
 			secs = (int64_t)json_integer_value(since);
-		else if (s == NULL || (cst_duration_parse(&secs, s) < 0 && cst_time_parse(&at, s) < 0))
+		else if (s == NULL || (cst_duration_parse(&secs, s) < 0 &&
+		                       !(is_time = cst_time_parse(&at, s) == CST_OK)))
 			return cst_fail(CST_EINVAL, "since must be a duration such as 30d or 720h, or an RFC "
 			                            "3339 time such as 2026-01-01T00:00:00Z");
 		cst_error_clear();
-		if (at) {
-			if (at >= now_ns)
-				return cst_fail(CST_EINVAL, "since must be in the past");
+		if (is_time) {
+			/* as a duration: at most 100 years back (no overflow below) */
+			if (at >= now_ns || at < now_ns - CST_LIMIT_MAX_DURATION * NS)
+				return cst_fail(CST_EINVAL, "since must be in the past, at most 100 years ago");
 			o->since_ns = at;
 		} else {
 			if (secs <= 0 || secs > CST_LIMIT_MAX_DURATION)

@@ -103,14 +103,15 @@ static void seen(source_stats *s, int64_t t)
 
 /* Reads one log into the tally. CST_OK with *out the source's row, or the
  * error opening it. */
-static int read_log(json_t **out, cst_audit_tally *t, const char *path, int64_t since_ns)
+static int read_log(json_t **out, cst_audit_tally *t, const char *path, int64_t since_ns,
+                    int nofollow)
 {
 	cst_audit_reader r;
 	cst_audit_scratch scratch = {NULL, 0};
 	source_stats s;
 	memset(&s, 0, sizeof(s));
 	*out = NULL;
-	int rc = cst_audit_reader_open(&r, path);
+	int rc = cst_audit_reader_open(&r, path, nofollow);
 	if (rc < 0)
 		return rc;
 	const char *line;
@@ -212,7 +213,7 @@ int cst_report_audit(json_t **out, cst_vault *v, const cst_report_opts *o, const
 			break;
 		const char *path = json_string_value(json_object_get(f, "path"));
 		json_t *row = NULL;
-		int lrc = read_log(&row, &t, path, o->since_ns);
+		int lrc = read_log(&row, &t, path, o->since_ns, o->remote);
 		if (lrc < 0 && o->n_audit_files) { /* a file the caller named: their mistake */
 			rc = lrc == CST_ENOMEM || lrc == CST_EPERM ? lrc : CST_EINVAL;
 			if (rc != lrc) {

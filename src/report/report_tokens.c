@@ -11,6 +11,7 @@
 #include "report/report.h"
 #include "report/strmap.h"
 #include "util/timefmt.h"
+#include "util/utf8.h"
 
 #define NS 1000000000LL
 
@@ -78,9 +79,11 @@ static int one_token(const char *hash, const json_t *e, void *payload)
 		int64_t created = json_integer_value(json_object_get(e, "creation_time"));
 		char when[48], label[200];
 		cst_time_format(when, sizeof(when), created * NS);
-		snprintf(label, sizeof(label), "root token \"%.60s\" created %s", dn ? dn : "", when);
+		dn = dn ? dn : "";
+		snprintf(label, sizeof(label), "root token \"%.*s\" created %s", (int)cst_utf8_prefix(dn, 60),
+		         dn, when);
 		json_array_append_new(w->roots,
-		                      json_pack("{s:s, s:o, s:o, s:s}", "display_name", dn ? dn : "",
+		                      json_pack("{s:s, s:o, s:o, s:s}", "display_name", dn,
 		                                "created_time", time_or_null(created), "expire_time",
 		                                time_or_null(expire), "path", path ? path : ""));
 		if (acc)

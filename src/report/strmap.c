@@ -121,7 +121,7 @@ void *cst_strmap_get(cst_strmap *m, const char *key, int create, int *created)
 		if (*slot)
 			return m->items + (*slot - 1) * m->item_size;
 	}
-	if (!create || m->count >= m->max || grow(m) < 0)
+	if (!create || m->count >= m->max || strlen(key) > CST_STRMAP_KEY_MAX || grow(m) < 0)
 		return NULL;
 	char *copy = strdup(key);
 	if (copy == NULL)

@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Longer keys are refused as a full table refuses new ones: a forged log
+ * must not make each of the bounded number of keys huge. */
+#define CST_STRMAP_KEY_MAX 511
+
 typedef struct cst_strmap {
 	size_t item_size, max;
 	size_t count;       /* keys held */
@@ -23,7 +27,8 @@ typedef struct cst_strmap {
 void cst_strmap_init(cst_strmap *m, size_t item_size, size_t max);
 void cst_strmap_release(cst_strmap *m);
 /* The item of key, made (zeroed) when absent and create is set; NULL when
- * absent, when the table is full, or out of memory. *created says
+ * absent, when the table is full, the key longer than CST_STRMAP_KEY_MAX,
+ * or out of memory. *created says
  * whether it was made now (may be NULL). */
 void *cst_strmap_get(cst_strmap *m, const char *key, int create, int *created);
 /* The indexes of the items, most first by count(item), then by key: an

@@ -113,6 +113,30 @@ int cst_file_mkparents(const char *path)
 	return rc;
 }
 
+int cst_file_open_regular(int *fd, long long *size, const char *path, int nofollow,
+                          const char *what)
+{
+	*fd = -1;
+	*size = 0;
+	int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (nofollow ? O_NOFOLLOW : 0));
+	if (f < 0) {
+		int e = errno;
+		int rc = e == ENOENT ? CST_ENOTFOUND : e == EACCES ? CST_EPERM : e == ELOOP ? CST_EINVAL : CST_EIO;
+		return cst_fail(rc, "cannot read %s %.300s: %s", what, path,
+		                e == ELOOP ? "a symbolic link" : strerror(e));
+	}
+	struct stat st;
+	int flags = fcntl(f, F_GETFL);
+	if (fstat(f, &st) != 0 || !S_ISREG(st.st_mode) || flags < 0 ||
+	    fcntl(f, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+		close(f);
+		return cst_fail(CST_EINVAL, "%s %.300s is not a regular file", what, path);
+	}
+	*fd = f;
+	*size = (long long)st.st_size;
+	return CST_OK;
+}
+
 int cst_file_exists(const char *path)
 {
 	struct stat st;

@@ -26,6 +26,14 @@ int cst_file_replace(const char *path, const void *data, size_t len)
 /* Creates the parent directories of path, mode 0700. */
 int cst_file_mkparents(const char *path) __attribute__((warn_unused_result));
 
+/* Opens an existing regular file read-only (O_CLOEXEC; O_NOFOLLOW too when
+ * nofollow): *fd and its size. A FIFO or device is refused without
+ * blocking (opened O_NONBLOCK, which is cleared after the check).
+ * CST_ENOTFOUND, CST_EPERM, CST_EINVAL (not a regular file, or a symlink
+ * when nofollow), CST_EIO; the message names the file as what. */
+int cst_file_open_regular(int *fd, long long *size, const char *path, int nofollow,
+                          const char *what) __attribute__((warn_unused_result));
+
 /* 1 if path exists (without following a final symlink), else 0. */
 int cst_file_exists(const char *path);
 

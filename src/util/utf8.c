@@ -1,6 +1,8 @@
 /* utf8.c - UTF-8 validation, encoding and decoding. */
 #include "util/utf8.h"
 
+#include <string.h>
+
 int cst_utf8_valid(const unsigned char *s, size_t n, size_t *bad_at)
 {
 	size_t i = 0;
@@ -74,4 +76,21 @@ size_t cst_utf8_get(unsigned *cp, const unsigned char *s, size_t n)
 		v = v << 6 | (s[j] & 0x3fu);
 	*cp = v;
 	return k + 1;
+}
+
+size_t cst_utf8_trim(char *s)
+{
+	size_t n = strlen(s), bad = n;
+	if (!cst_utf8_valid((const unsigned char *)s, n, &bad))
+		s[n = bad] = '\0';
+	return n;
+}
+
+size_t cst_utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	if (n == max)
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) /* s[n] continues a character */
+			n--;
+	return n;
 }

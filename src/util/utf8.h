@@ -10,6 +10,14 @@
  * *bad_at when bad_at is not NULL. */
 int cst_utf8_valid(const unsigned char *s, size_t n, size_t *bad_at);
 
+/* Cuts the NUL-terminated s before its first ill-formed byte (as a
+ * character split by a truncating copy leaves); returns the new length. */
+size_t cst_utf8_trim(char *s);
+
+/* The length of the longest prefix of well-formed s that is at most max
+ * bytes and ends on a character boundary (for "%.*s"). */
+size_t cst_utf8_prefix(const char *s, size_t max);
+
 /* Writes code point cp (at most U+10FFFF) as 1 to 4 bytes; returns how many. */
 size_t cst_utf8_put(char *out, unsigned cp);
 

@@ -5,6 +5,7 @@
  * file with a line longer than the limit, CRLF and no final newline. */
 #include "testutil.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "custos.h"
@@ -184,7 +185,7 @@ static void test_reader(void **state)
 	fputs("\nafter\nno end", f);
 	fclose(f);
 	cst_audit_reader r;
-	assert_int_equal(cst_audit_reader_open(&r, path), CST_OK);
+	assert_int_equal(cst_audit_reader_open(&r, path, 0), CST_OK);
 	const char *line;
 	size_t len;
 	static const char *const want[] = {"{\"a\":1}", "{\"b\":2}\r", "", "after"};
@@ -203,10 +204,40 @@ static void test_reader(void **state)
 	cst_audit_fields fl;
 	assert_int_equal(cst_audit_fields_parse(&fl, &scratch, "{\"type\":\"x\"}\r", 13), CST_OK);
 	unlink(path);
-	assert_int_equal(cst_audit_reader_open(&r, path), CST_ENOTFOUND);
+	assert_int_equal(cst_audit_reader_open(&r, path, 0), CST_ENOTFOUND);
 	assert_non_null(strstr(cst_errmsg(), "cannot read audit file"));
-	assert_int_equal(cst_audit_reader_open(&r, "/tmp"), CST_EINVAL);
+	assert_int_equal(cst_audit_reader_open(&r, "/tmp", 0), CST_EINVAL);
 	assert_non_null(strstr(cst_errmsg(), "not a regular file"));
+}
+
+/* A server reads only regular files it opens itself: a symbolic link is
+ * refused (nofollow), a FIFO at once (no wait for a writer). */
+static void test_reader_refuses(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/custos-audit-refuse-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char file[128], link[128], fifo[128];
+	snprintf(file, sizeof(file), "%s/audit.log", dir);
+	snprintf(link, sizeof(link), "%s/evil.log", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("{\"a\":1}\n", f);
+	fclose(f);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	cst_audit_reader r;
+	assert_int_equal(cst_audit_reader_open(&r, link, 1), CST_EINVAL);
+	assert_non_null(strstr(cst_errmsg(), "symbolic link"));
+	assert_int_equal(cst_audit_reader_open(&r, link, 0), CST_OK); /* local: as the user names it */
+	cst_audit_reader_close(&r);
+	assert_int_equal(cst_audit_reader_open(&r, fifo, 0), CST_EINVAL);
+	assert_non_null(strstr(cst_errmsg(), "not a regular file"));
+	unlink(fifo);
+	unlink(link);
+	unlink(file);
+	rmdir(dir);
 }
 
 static int teardown(void **state)
@@ -223,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_reader),
+		cmocka_unit_test(test_reader_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

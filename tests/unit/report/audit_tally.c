@@ -210,6 +210,57 @@ static void test_windows_and_bounds(void **state)
 	cst_audit_tally_release(&t);
 }
 
+/* What a hostile or odd log cannot do: names cut inside a character
+ * still give rows, huge names are refused (not kept), teams past the bound
+ * count requests once, and accessors logged in clear are not shown. */
+static void test_hostile_names(void **state)
+{
+	(void)state;
+	cst_audit_tally t;
+	assert_int_equal(cst_audit_tally_init(&t, T0, T0 + DAY * NS), CST_OK);
+	char user[200], line[4096];
+	memset(user, 'a', 158);
+	strcpy(user + 158, "\xc3\xa9"); /* e-acute across the 160-byte field's end */
+	snprintf(line, sizeof(line), "{\"time\":\"2026-01-01T01:00:00Z\",\"type\":\"response\","
+	         "\"request\":{\"operation\":\"update\",\"mount_type\":\"userpass\",\"mount_point\":"
+	         "\"auth/userpass/\",\"path\":\"auth/userpass/login/%s\"},\"error\":\"invalid\"}", user);
+	assert_int_equal(add(&t, line), 1);
+	/* a team name far past any real one, and an accessor logged in clear */
+	char big[2000];
+	memset(big, 't', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	snprintf(line, sizeof(line), "{\"time\":\"2026-01-01T01:00:01Z\",\"type\":\"request\",\"auth\":{"
+	         "\"display_name\":\"root\",\"accessor\":\"AbCdEfGhIjKlMnOpQrStUvWx\",\"policies\":"
+	         "[\"root\"],\"teams\":[\"%s\"]},\"request\":{\"operation\":\"read\",\"path\":\"x\"}}",
+	         big);
+	assert_int_equal(add(&t, line), 1);
+	snprintf(line, sizeof(line), "{\"time\":\"2026-01-01T01:00:02Z\",\"type\":\"response\",\"auth\":{"
+	         "\"display_name\":\"root\",\"accessor\":\"AbCdEfGhIjKlMnOpQrStUvWx\",\"policies\":"
+	         "[\"root\"],\"teams\":[\"%s\"]},\"request\":{\"operation\":\"read\",\"path\":\"x\"}}",
+	         big);
+	assert_int_equal(add(&t, line), 1);
+	json_t *j = cst_audit_tally_json(&t);
+	assert_non_null(j);
+	const json_t *targets = json_object_get(json_object_get(j, "logins"), "by_target");
+	assert_int_equal(json_array_size(targets), 1);
+	const char *name = json_string_value(json_object_get(json_array_get(targets, 0), "name"));
+	assert_int_equal(strlen(name), 158); /* cut before the character, not inside it */
+	/* the login (no token) is "no team"; the huge name got no row */
+	assert_int_equal(json_array_size(json_object_get(j, "by_team")), 1);
+	find(json_object_get(j, "by_team"), "team", NULL);
+	assert_int_equal(num(j, "teams_not_listed"), 1); /* one request, its response not counted */
+	const json_t *tok = json_array_get(json_object_get(json_object_get(j, "root"), "by_token"), 0);
+	const char *acc = json_string_value(json_object_get(tok, "accessor"));
+	assert_non_null(acc);
+	assert_null(strstr(acc, "AbCdEf"));
+	assert_int_equal(strncmp(acc, "sha256:", 7), 0);
+	char *text = json_dumps(j, 0);
+	assert_null(strstr(text, "AbCdEfGhIjKlMnOpQrStUvWx"));
+	free(text);
+	json_decref(j);
+	cst_audit_tally_release(&t);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -222,6 +273,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tally),
 		cmocka_unit_test(test_windows_and_bounds),
+		cmocka_unit_test(test_hostile_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, teardown);
 }

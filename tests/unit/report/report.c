@@ -216,6 +216,7 @@ static void test_params(void **state)
 		{"{\"since\":\"0\"}", "between 1s and 100 years"},
 		{"{\"since\":-5}", "between 1s and 100 years"},
 		{"{\"since\":\"2027-01-01T00:00:00Z\"}", "in the past"},
+		{"{\"since\":\"1700-01-01T00:00:00Z\"}", "at most 100 years ago"},
 		{"{\"since\":true}", "since must be"},
 		{"{\"warn\":\"later\"}", "warn must be a duration"},
 		{"{\"warn\":-1}", "warn must be between"},
@@ -229,6 +230,11 @@ static void test_params(void **state)
 			fail_msg("%s: %s", bad[i].json, cst_errmsg());
 		json_decref(p);
 	}
+	/* the epoch itself is a time like any other */
+	json_t *epoch = json_loads("{\"since\":\"1970-01-01T00:00:00Z\"}", 0, NULL);
+	assert_int_equal(cst_report_params(&o, epoch, now), CST_OK);
+	assert_true(o.since_ns == 0);
+	json_decref(epoch);
 	assert_int_equal(cst_report_params(&o, NULL, now), CST_OK);
 	assert_true(o.since_ns == now - 30 * DAY);
 	assert_int_equal(o.warn_s, 14 * 86400);
