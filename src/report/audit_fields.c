@@ -2,8 +2,9 @@
  * in one pass over the line without building a JSON tree: the keys the
  * report knows are decoded, every other value is only checked and
  * skipped (iteratively, so deep nesting costs no stack). The grammar is
- * RFC 8259's, as strict as jansson's (fuzz/fuzz_audit_fields.c checks that
- * whatever jansson reads, this reads the same). */
+ * RFC 8259's (fuzz/fuzz_audit_fields.c checks that whatever jansson reads,
+ * this reads the same); numbers are checked for their shape only, so a
+ * number out of range, as 1e400, passes here where jansson refuses it. */
 #include "report/audit_scan.h"
 
 #include <stddef.h>
