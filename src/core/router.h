@@ -31,6 +31,11 @@ typedef struct cst_engine_ctx {
 typedef int (*cst_handler)(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 
 #define CST_OPS(x) (1u << (x))
+/* The operation sets route tables use most. */
+#define CST_RD CST_OPS(CST_OP_READ)
+#define CST_WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
+#define CST_DEL CST_OPS(CST_OP_DELETE)
+#define CST_LS CST_OPS(CST_OP_LIST)
 
 /* One row of an engine's path table: a prefix ("data/") or, when exact is
  * set, a whole path ("config"); the operations it takes; its handler. */

@@ -783,16 +783,11 @@ static int tidy(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
 	return rc;
 }
 
-#define RD CST_OPS(CST_OP_READ)
-#define WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
-#define DEL CST_OPS(CST_OP_DELETE)
-#define LS CST_OPS(CST_OP_LIST)
-
 static const cst_route approle_routes[] = {
-	{"login", 1, WR, login, NULL, 0, 1, 0},
-	{"tidy/secret-id", 1, WR, tidy, NULL, 0, 0, 0},
-	{"role/", 1, LS, role_list, NULL, 0, 0, 0},
-	{"role/", 0, RD | WR | DEL | LS, role_route, role_exists, 0, 0, 0},
+	{"login", 1, CST_WR, login, NULL, 0, 1, 0},
+	{"tidy/secret-id", 1, CST_WR, tidy, NULL, 0, 0, 0},
+	{"role/", 1, CST_LS, role_list, NULL, 0, 0, 0},
+	{"role/", 0, CST_RD | CST_WR | CST_DEL | CST_LS, role_route, role_exists, 0, 0, 0},
 };
 
 const cst_engine cst_engine_approle = {1, "approle", approle_routes,

@@ -622,9 +622,6 @@ static int secret_exists(cst_engine_ctx *ctx, int *out)
 	return rc;
 }
 
-#define RD CST_OPS(CST_OP_READ)
-#define WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
-
 static int data_route(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp)
 {
 	switch (req->op) {
@@ -645,18 +642,18 @@ static int config_route(cst_engine_ctx *ctx, const cst_request *req, cst_respons
 }
 
 static const cst_route kv_routes[] = {
-	{"data/", 0, RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE), data_route,
+	{"data/", 0, CST_RD | CST_WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE), data_route,
 	 secret_exists, 0, 0, 0},
 	{"metadata/", 0,
-	 RD | WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST),
+	 CST_RD | CST_WR | CST_OPS(CST_OP_PATCH) | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST),
 	 kv_metadata_route, secret_exists, 0, 0, 0},
 	{"metadata", 1, CST_OPS(CST_OP_LIST), kv_metadata_route, NULL, 0, 0, 0},
-	{"delete/", 0, WR, kv_delete_versions, NULL, 0, 0, 0},
-	{"undelete/", 0, WR, kv_undelete_versions, NULL, 0, 0, 0},
-	{"destroy/", 0, WR, kv_destroy_versions, NULL, 0, 0, 0},
-	{"config", 1, RD | WR, config_route, NULL, 0, 0, 0},
-	{"types", 1, RD, types_read, NULL, 0, 0, 0},
-	{"check/", 0, RD, kv_check_read, NULL, 0, 0, 1}, /* calls the provider */
+	{"delete/", 0, CST_WR, kv_delete_versions, NULL, 0, 0, 0},
+	{"undelete/", 0, CST_WR, kv_undelete_versions, NULL, 0, 0, 0},
+	{"destroy/", 0, CST_WR, kv_destroy_versions, NULL, 0, 0, 0},
+	{"config", 1, CST_RD | CST_WR, config_route, NULL, 0, 0, 0},
+	{"types", 1, CST_RD, types_read, NULL, 0, 0, 0},
+	{"check/", 0, CST_RD, kv_check_read, NULL, 0, 0, 1}, /* calls the provider */
 };
 
 const cst_engine cst_engine_kv = {1, "kv", kv_routes, sizeof(kv_routes) / sizeof(kv_routes[0]), NULL};

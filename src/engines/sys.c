@@ -265,10 +265,7 @@ static int capabilities_self(cst_engine_ctx *ctx, const cst_request *req, cst_re
 	return rc;
 }
 
-#define RD CST_OPS(CST_OP_READ)
-#define WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
-
-#define POLICY_OPS (RD | WR | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST))
+#define POLICY_OPS (CST_RD | CST_WR | CST_OPS(CST_OP_DELETE) | CST_OPS(CST_OP_LIST))
 
 /* src/engines/sys_audit.c */
 int cst_sys_audit_list(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
@@ -280,27 +277,27 @@ int cst_sys_metrics(cst_engine_ctx *ctx, const cst_request *req, cst_response *r
 int cst_sys_report(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp);
 
 static const cst_route sys_routes[] = {
-	{"key-status", 1, RD, key_status, NULL, 0, 0, 0},
-	{"rotate", 1, WR, rotate, NULL, 1, 0, 0},
-	{"rewrap", 1, WR, rewrap, NULL, 1, 0, 0},
-	{"vault-status", 1, RD, vault_status, NULL, 0, 0, 0},
-	{"mounts", 1, RD, mounts, NULL, 0, 0, 0},
-	{"mounts/", 0, WR | CST_OPS(CST_OP_DELETE), mount_change, NULL, 0, 0, 0},
+	{"key-status", 1, CST_RD, key_status, NULL, 0, 0, 0},
+	{"rotate", 1, CST_WR, rotate, NULL, 1, 0, 0},
+	{"rewrap", 1, CST_WR, rewrap, NULL, 1, 0, 0},
+	{"vault-status", 1, CST_RD, vault_status, NULL, 0, 0, 0},
+	{"mounts", 1, CST_RD, mounts, NULL, 0, 0, 0},
+	{"mounts/", 0, CST_WR | CST_OPS(CST_OP_DELETE), mount_change, NULL, 0, 0, 0},
 	{"policies/acl/", 0, POLICY_OPS, policy_route, NULL, 0, 0, 0},
-	{"policies/acl", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0, 0},
+	{"policies/acl", 1, CST_RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0, 0},
 	{"policy/", 0, POLICY_OPS, policy_route, NULL, 0, 0, 0},
-	{"policy", 1, RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0, 0},
-	{"capabilities-self", 1, WR, capabilities_self, NULL, 0, 0, 0},
-	{"auth", 1, RD, sys_auth_list, NULL, 0, 0, 0},
-	{"auth/", 0, RD | WR | CST_OPS(CST_OP_DELETE), sys_auth_route, NULL, 1, 0, 0},
-	{"teams", 1, RD | CST_OPS(CST_OP_LIST), sys_teams_list, NULL, 0, 0, 0},
+	{"policy", 1, CST_RD | CST_OPS(CST_OP_LIST), policy_list, NULL, 0, 0, 0},
+	{"capabilities-self", 1, CST_WR, capabilities_self, NULL, 0, 0, 0},
+	{"auth", 1, CST_RD, sys_auth_list, NULL, 0, 0, 0},
+	{"auth/", 0, CST_RD | CST_WR | CST_OPS(CST_OP_DELETE), sys_auth_route, NULL, 1, 0, 0},
+	{"teams", 1, CST_RD | CST_OPS(CST_OP_LIST), sys_teams_list, NULL, 0, 0, 0},
 	{"teams/", 0, POLICY_OPS, sys_teams_route, NULL, 0, 0, 0},
-	{"audit", 1, RD, cst_sys_audit_list, NULL, 1, 0, 0},
-	{"audit/verify", 1, WR, cst_sys_audit_verify, NULL, 1, 0, 0},
-	{"audit/", 0, WR | CST_OPS(CST_OP_DELETE), cst_sys_audit_change, NULL, 1, 0, 0},
-	{"audit-hash/", 0, WR, cst_sys_audit_hash, NULL, 1, 0, 0},
-	{"metrics", 1, RD, cst_sys_metrics, NULL, 0, 0, 0},
-	{"report", 1, RD | WR, cst_sys_report, NULL, 1, 0, 1},
+	{"audit", 1, CST_RD, cst_sys_audit_list, NULL, 1, 0, 0},
+	{"audit/verify", 1, CST_WR, cst_sys_audit_verify, NULL, 1, 0, 0},
+	{"audit/", 0, CST_WR | CST_OPS(CST_OP_DELETE), cst_sys_audit_change, NULL, 1, 0, 0},
+	{"audit-hash/", 0, CST_WR, cst_sys_audit_hash, NULL, 1, 0, 0},
+	{"metrics", 1, CST_RD, cst_sys_metrics, NULL, 0, 0, 0},
+	{"report", 1, CST_RD | CST_WR, cst_sys_report, NULL, 1, 0, 1},
 };
 
 const cst_engine cst_engine_sys = {1, "system", sys_routes, sizeof(sys_routes) / sizeof(sys_routes[0]),

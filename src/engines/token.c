@@ -215,22 +215,19 @@ static int accessors(cst_engine_ctx *ctx, const cst_request *req, cst_response *
 	return rc;
 }
 
-#define RD CST_OPS(CST_OP_READ)
-#define WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
-
 static const cst_route token_routes[] = {
-	{"create-orphan", 1, WR, create_orphan, NULL, 0, 0, 0},
-	{"create", 1, WR, create, NULL, 0, 0, 0},
-	{"lookup-self", 1, RD, lookup_self, NULL, 0, 0, 0},
-	{"lookup-accessor", 1, WR, lookup_accessor, NULL, 0, 0, 0},
-	{"lookup", 1, RD | WR, lookup, NULL, 0, 0, 0},
-	{"renew-self", 1, WR, renew_self, NULL, 0, 0, 0},
-	{"renew", 1, WR, renew, NULL, 0, 0, 0},
-	{"revoke-self", 1, WR, revoke_self, NULL, 0, 0, 0},
-	{"revoke-accessor", 1, WR, revoke_accessor, NULL, 0, 0, 0},
-	{"revoke-orphan", 1, WR, revoke_orphan, NULL, 1, 0, 0},
-	{"revoke", 1, WR, revoke, NULL, 0, 0, 0},
-	{"tidy", 1, WR, tidy, NULL, 0, 0, 0},
+	{"create-orphan", 1, CST_WR, create_orphan, NULL, 0, 0, 0},
+	{"create", 1, CST_WR, create, NULL, 0, 0, 0},
+	{"lookup-self", 1, CST_RD, lookup_self, NULL, 0, 0, 0},
+	{"lookup-accessor", 1, CST_WR, lookup_accessor, NULL, 0, 0, 0},
+	{"lookup", 1, CST_RD | CST_WR, lookup, NULL, 0, 0, 0},
+	{"renew-self", 1, CST_WR, renew_self, NULL, 0, 0, 0},
+	{"renew", 1, CST_WR, renew, NULL, 0, 0, 0},
+	{"revoke-self", 1, CST_WR, revoke_self, NULL, 0, 0, 0},
+	{"revoke-accessor", 1, CST_WR, revoke_accessor, NULL, 0, 0, 0},
+	{"revoke-orphan", 1, CST_WR, revoke_orphan, NULL, 1, 0, 0},
+	{"revoke", 1, CST_WR, revoke, NULL, 0, 0, 0},
+	{"tidy", 1, CST_WR, tidy, NULL, 0, 0, 0},
 	{"accessors/", 1, CST_OPS(CST_OP_LIST), accessors, NULL, 1, 0, 0},
 	{"accessors", 1, CST_OPS(CST_OP_LIST), accessors, NULL, 1, 0, 0},
 };

@@ -299,15 +299,10 @@ static int login(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp
 	return rc;
 }
 
-#define RD CST_OPS(CST_OP_READ)
-#define WR (CST_OPS(CST_OP_CREATE) | CST_OPS(CST_OP_UPDATE))
-#define DEL CST_OPS(CST_OP_DELETE)
-#define LS CST_OPS(CST_OP_LIST)
-
 static const cst_route userpass_routes[] = {
-	{"login/", 0, WR, login, NULL, 0, 1, 0},
-	{"users/", 1, LS, user_list, NULL, 0, 0, 0},
-	{"users/", 0, RD | WR | DEL, user_route, user_exists, 0, 0, 0},
+	{"login/", 0, CST_WR, login, NULL, 0, 1, 0},
+	{"users/", 1, CST_LS, user_list, NULL, 0, 0, 0},
+	{"users/", 0, CST_RD | CST_WR | CST_DEL, user_route, user_exists, 0, 0, 0},
 };
 
 const cst_engine cst_engine_userpass = {1, "userpass", userpass_routes,
