@@ -65,7 +65,7 @@ static void test_full_and_sweep(void **state)
 	put_new(&c, "a", 1);
 	assert_int_equal(value_of(&c, "a"), -1); /* expired: a miss, still held */
 	for (int i = 0; i < 10; i++) {
-		char k[8];
+		char k[16];
 		snprintf(k, sizeof(k), "x%d", i);
 		put_new(&c, k, i);
 	}
