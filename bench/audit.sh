@@ -31,36 +31,13 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=${RESULTS:-/tmp/custos-bench/audit-$STAMP}
 SERVER=$BUILD/custos-server
 CLI=$(cd "$(dirname "$BUILD/custos")" && pwd)/custos
-for b in "$SERVER" "$CLI"; do
-	[ -x "$b" ] || { echo "audit.sh: no $b; run make first" >&2; exit 2; }
-done
-for t in wrk curl python3 openssl; do
-	command -v "$t" >/dev/null || { echo "audit.sh: $t is missing (scripts/install-deps.sh --bench)" >&2; exit 2; }
-done
+. bench/lib.sh
+bench_need audit.sh "$SERVER" "$CLI" -- wrk curl python3 openssl
 mkdir -p "$RESULTS"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/custos-auditbench-XXXXXX")
-PIDS=()
 export XDG_DATA_HOME=$WORK/data XDG_CONFIG_HOME=$WORK/config HOME=$WORK
 unset CUSTOS_VAULT CUSTOS_KEY_FILE CUSTOS_MASTER_KEY CUSTOS_PASSPHRASE_FILE CUSTOS_ADDR VAULT_ADDR
 
-log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$RESULTS/log.txt" >&2; }
-stop_pid() {
-	local pid=$1
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-	local rc=$?
-	for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
-	rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 cpu_ticks() { awk '{print $14 " " $15}' "/proc/$1/stat"; } # user, system
 
 # start NAME: a dev server on its own sqlite vault; sets PORT_<NAME>, PID_<NAME>, TOKEN_<NAME>.

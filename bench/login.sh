@@ -29,24 +29,12 @@ DUR=${DUR:-10s}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=${RESULTS:-/tmp/custos-bench/login-$STAMP}
 SERVER=$BUILD/custos-server
-for b in "$SERVER" "$BUILD/bench/scrypt_cost"; do
-	[ -x "$b" ] || { echo "login.sh: no $b; run make and make $BUILD/bench/scrypt_cost" >&2; exit 2; }
-done
-for t in wrk curl python3; do
-	command -v "$t" >/dev/null || { echo "login.sh: $t is missing" >&2; exit 2; }
-done
+. bench/lib.sh
+bench_need login.sh "$SERVER" "$BUILD/bench/scrypt_cost" -- wrk curl python3
 mkdir -p "$RESULTS"
-TMP=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
+WORK=$(mktemp -d)
+TMP=$WORK
 load() { cut -d' ' -f1 /proc/loadavg; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # start COST: a server whose new hashes have that cost; sets ADDR_<COST>.
 declare -A ADDR

@@ -52,48 +52,10 @@ SERVER=$BUILD/custos-server
 CLI=$BUILD/custos
 WRK=(wrk -t1 -c32 --latency)
 
-for b in "$SERVER" "$CLI"; do
-	[ -x "$b" ] || { echo "server.sh: no $b; run make first" >&2; exit 2; }
-done
-for t in wrk nginx curl python3 dd; do
-	command -v "$t" >/dev/null || { echo "server.sh: $t is missing" >&2; exit 2; }
-done
+. bench/lib.sh
+bench_need server.sh "$SERVER" "$CLI" -- wrk nginx curl python3 dd
 mkdir -p "$RESULTS"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/custos-srvbench-XXXXXX")
-PIDS=()
-
-log() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$RESULTS/log.txt" >&2; }
-
-# Stops one server: SIGTERM, up to 10 s for its drain, then SIGKILL.
-stop_pid()
-{
-	local pid=$1
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null || true
-}
-
-cleanup()
-{
-	local rc=$?
-	for pid in "${PIDS[@]}"; do
-		stop_pid "$pid"
-	done
-	rm -rf "$WORK"
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port()
-{
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # Waits up to 10 s for URL to answer anything over HTTP.
 wait_http()
