@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "report/audit_scan.h"
 #include "util/html.h"
+#include "util/utf8.h"
 
 #define NS 1000000000LL
 
@@ -187,4 +188,25 @@ void rj_num(char *out, size_t n, long long v)
 	}
 	if (n)
 		out[o < n ? o : n - 1] = '\0';
+}
+
+void rj_join(char *out, size_t n, const json_t *strings, int more)
+{
+	size_t o = 0, i;
+	json_t *s;
+	out[0] = '\0';
+	json_array_foreach(strings, i, s) {
+		if (json_string_value(s) == NULL)
+			continue;
+		int w = snprintf(out + o, n - o, "%s%s", o ? ", " : "", json_string_value(s));
+		if (w < 0 || (size_t)w >= n - o) {
+			cst_utf8_trim(out);
+			return;
+		}
+		o += (size_t)w;
+	}
+	if (more && o) {
+		snprintf(out + o, n - o, " and more");
+		cst_utf8_trim(out);
+	}
 }

@@ -46,5 +46,8 @@ void rj_count(char *out, size_t n, long long count, const char *noun);
 void rj_num(char *out, size_t n, long long v);
 /* A team or type cell: the name, or the text for none. */
 const char *rj_name(const json_t *o, const char *key, const char *none);
+/* The strings of an array joined with ", " (" and more" after them when
+ * more is set), cut between characters to fit out; "" for none. */
+void rj_join(char *out, size_t n, const json_t *strings, int more);
 
 #endif

@@ -539,8 +539,8 @@ static void access(rw *h, const json_t *r)
 	         rj_int(logins, "failed"), rj_int(logins, "succeeded"));
 	text(h, line);
 	rw_raw(h, "</p>");
-	size_t i, k;
-	json_t *x, *y;
+	size_t i;
+	json_t *x;
 	if (json_array_size(targets)) {
 		size_t n = json_array_size(targets);
 		cst_svg_bar *bars = calloc(n, sizeof(*bars));
@@ -578,15 +578,11 @@ static void access(rw *h, const json_t *r)
 			td_num(h, rj_int(x, "succeeded"));
 			td_when(h, rj_str(x, "last_failure"));
 			td(h, rj_str(x, "last_error"));
-			rw_raw(h, "<td>");
-			json_array_foreach(json_object_get(x, "addresses"), k, y) {
-				if (k)
-					rw_raw(h, ", ");
-				text(h, json_string_value(y));
-			}
-			if (json_is_true(json_object_get(x, "more_addresses")))
-				rw_raw(h, " and more");
-			rw_raw(h, "</td></tr>");
+			char from[300];
+			rj_join(from, sizeof(from), json_object_get(x, "addresses"),
+			        json_is_true(json_object_get(x, "more_addresses")));
+			td(h, from);
+			rw_raw(h, "</tr>");
 		}
 		tend(h);
 	}
@@ -645,15 +641,10 @@ static void access(rw *h, const json_t *r)
 			break;
 		rw_raw(h, "<tr><td class=\"name\">");
 		text(h, rj_str(x, "principal"));
-		rw_raw(h, "</td><td>");
-		json_array_foreach(json_object_get(x, "teams"), k, y) {
-			if (k)
-				rw_raw(h, ", ");
-			text(h, json_string_value(y));
-		}
-		if (json_array_size(json_object_get(x, "teams")) == 0)
-			rw_raw(h, "&ndash;");
 		rw_raw(h, "</td>");
+		char teams[300];
+		rj_join(teams, sizeof(teams), json_object_get(x, "teams"), 0);
+		td(h, teams[0] ? teams : "\xe2\x80\x93"); /* an en dash */
 		counts_row(h, x);
 		rw_raw(h, "</tr>");
 	}

@@ -309,19 +309,14 @@ static void access_counts(rw *m, const json_t *rows, const char *key, int princi
 		head(m, pcols, 8);
 	else
 		head(m, tcols, 7);
-	size_t i, k;
-	json_t *x, *t;
+	size_t i;
+	json_t *x;
 	json_array_foreach(rows, i, x) {
 		cell(m, rj_name(x, key, "no team"));
 		if (principals) {
-			char teams[300] = "";
-			size_t o = 0;
-			json_array_foreach(json_object_get(x, "teams"), k, t) {
-				int w = snprintf(teams + o, sizeof(teams) - o, "%s%s", k ? ", " : "",
-				                 json_string_value(t));
-				o += w > 0 && (size_t)w < sizeof(teams) - o ? (size_t)w : 0;
-			}
-			cell(m, o ? teams : "-");
+			char teams[300];
+			rj_join(teams, sizeof(teams), json_object_get(x, "teams"), 0);
+			cell(m, teams[0] ? teams : "-");
 		}
 		num_cell(m, rj_int(x, "requests"));
 		num_cell(m, rj_int(x, "secret_reads"));
@@ -358,8 +353,8 @@ static void access(rw *m, const json_t *r)
 	rw_printf(m, "\n### Failed logins\n\n%lld failed and %lld successful logins.\n",
 	    rj_int(logins, "failed"), rj_int(logins, "succeeded"));
 	const json_t *targets = json_object_get(logins, "by_target");
-	size_t i, k;
-	json_t *x, *y;
+	size_t i;
+	json_t *x;
 	if (json_array_size(targets)) {
 		static const char *const cols[] = {"Method", "Mount", "User or role", ">Failed",
 		                                   ">Succeeded", "Last failure", "Last error", "From"};
@@ -372,14 +367,9 @@ static void access(rw *m, const json_t *r)
 			num_cell(m, rj_int(x, "succeeded"));
 			when_cell(m, rj_str(x, "last_failure"));
 			cell(m, rj_str(x, "last_error"));
-			char from[300] = "";
-			size_t o = 0;
-			json_array_foreach(json_object_get(x, "addresses"), k, y) {
-				int w = snprintf(from + o, sizeof(from) - o, "%s%s", k ? ", " : "", json_string_value(y));
-				o += w > 0 && (size_t)w < sizeof(from) - o ? (size_t)w : 0;
-			}
-			if (json_is_true(json_object_get(x, "more_addresses")) && o < sizeof(from))
-				snprintf(from + o, sizeof(from) - o, " and more");
+			char from[300];
+			rj_join(from, sizeof(from), json_object_get(x, "addresses"),
+			        json_is_true(json_object_get(x, "more_addresses")));
 			cell(m, from);
 			end_row(m);
 		}

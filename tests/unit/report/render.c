@@ -206,6 +206,20 @@ static void test_words(void **state)
 	rj_why(why, sizeof(why), it, (1767225600LL + 10 * 86400) * 1000000000LL);
 	assert_string_equal(why, "expired 10 days ago; rotation overdue by 3 days (every 90 days)");
 	json_decref(it);
+	/* lists of names: joined, "and more", cut between characters */
+	json_t *names = json_pack("[s, i, s]", "ml", 7, "ops");
+	rj_join(s, sizeof(s), names, 0);
+	assert_string_equal(s, "ml, ops");
+	rj_join(s, sizeof(s), names, 1);
+	assert_string_equal(s, "ml, ops and more");
+	json_decref(names);
+	rj_join(s, sizeof(s), NULL, 1);
+	assert_string_equal(s, "");
+	json_t *accented = json_pack("[s, s]", "caf\xc3\xa9", "\xc3\xa9t\xc3\xa9");
+	char small[9]; /* "caf\xc3\xa9, " is 7 bytes: the 8th would split the next e-acute */
+	rj_join(small, sizeof(small), accented, 0);
+	assert_string_equal(small, "caf\xc3\xa9, ");
+	json_decref(accented);
 }
 
 int main(void)
