@@ -57,11 +57,12 @@ static void *worker(void *arg)
 		if (i >= p->n)
 			return NULL;
 		job *j = &p->jobs[i];
-		char path[CST_LIMIT_NAME + 32];
+		char path[CLI_KV_PATH_MAX];
 		json_t *q = json_pack("{s:s}", "timeout", p->timeout);
-		cst_response resp;
-		snprintf(path, sizeof(path), "secret/check/%s", j->name);
-		j->rc = cli_request(p->ctx, CST_OP_READ, path, q, &resp);
+		cst_response resp = {0};
+		j->rc = cli_kv_path(path, sizeof(path), "check", j->name, 0);
+		if (j->rc == CST_OK)
+			j->rc = cli_request(p->ctx, CST_OP_READ, path, q, &resp);
 		if (j->rc == CST_OK)
 			j->result = json_incref(resp.data);
 		else
@@ -74,10 +75,11 @@ static void *worker(void *arg)
 /* Every credential name under folder, recursively. */
 static int list_all(cli_ctx *ctx, json_t *names, const char *folder)
 {
-	char path[CST_LIMIT_NAME + 32];
-	snprintf(path, sizeof(path), "secret/metadata/%s", folder);
-	cst_response resp;
-	int rc = cli_request(ctx, CST_OP_LIST, path, NULL, &resp);
+	char path[CLI_KV_PATH_MAX];
+	cst_response resp = {0};
+	int rc = cli_kv_path(path, sizeof(path), "metadata", folder, 1);
+	if (rc == CST_OK)
+		rc = cli_request(ctx, CST_OP_LIST, path, NULL, &resp);
 	size_t i;
 	json_t *k;
 	json_array_foreach(json_object_get(resp.data, "keys"), i, k) {
@@ -173,7 +175,7 @@ int main(int argc, char **argv)
 	cli_opt opts[] = {{"all", 'a', 0, 0, {0}},        {"json", 0, 0, 0, {0}},
 	                  {"timeout", 0, 1, 0, {0}},      {"parallel", 'p', 1, 0, {0}},
 	                  {"vault", 0, 1, 0, {0}},        {"key-file", 0, 1, 0, {0}},
-	                  {"passphrase-file", 0, 1, 0, {0}}, {0}};
+	                  {"passphrase-file", 0, 1, 0, {0}}, {"kv-mount", 0, 1, 0, {0}}, {0}};
 	int npos, started;
 	if ((started = cli_start(&ctx, opts, argc - 1, argv + 1, help, &npos)) >= 0)
 		return started;
@@ -181,6 +183,9 @@ int main(int argc, char **argv)
 	ctx.vault_path = cli_value(opts, "vault");
 	ctx.key_file = cli_value(opts, "key-file");
 	ctx.passphrase_file = cli_value(opts, "passphrase-file");
+	ctx.kv_mount = cli_value(opts, "kv-mount");
+	if (cli_set_kv_mount(ctx.kv_mount) < 0)
+		return cli_usage(&ctx, "%s", cst_errmsg());
 	int all = cli_flag(opts, "all");
 	if (all == (npos > 0))
 		return cli_usage(&ctx, all ? "give NAMEs or --all, not both" : "give NAMEs or --all");

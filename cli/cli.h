@@ -16,10 +16,11 @@
 int cst_name_check_prefix(const char *name, size_t len);
 
 typedef struct cli_ctx {
-	/* global flags (or NULL): --vault, --key-file, --passphrase-file */
+	/* global flags (or NULL): --vault, --key-file, --passphrase-file, --kv-mount */
 	const char *vault_path;
 	const char *key_file;
 	const char *passphrase_file;
+	const char *kv_mount; /* --kv-mount (else CUSTOS_KV_MOUNT, else "secret") */
 	cst_vault *vault;     /* opened on first request; owned */
 	const char *command;  /* the command name, for messages */
 	mode_t start_umask;   /* before main's umask(077), for programs run */
@@ -106,6 +107,12 @@ void cli_print_warnings(const cst_response *resp);
 /* Keeps a token for later commands in the token file (cmd_auth.c). */
 int cli_save_token(const char *token);
 
+/* Chooses the kv mount the KV commands use (cli_kv_path): mount, else
+ * CUSTOS_KV_MOUNT, else "secret"; a trailing "/" is optional. CST_EINVAL
+ * (with a message) for a path that cannot be a mount. */
+int cli_set_kv_mount(const char *mount);
+/* Room for any "mount/kind/name" cli_kv_path builds from a valid name. */
+#define CLI_KV_PATH_MAX (CST_LIMIT_NAME + 160)
 /* Builds "mount/kind/name" into out; CST_EINVAL for a bad name. */
 int cli_kv_path(char *out, size_t n, const char *kind, const char *name, int allow_folder);
 

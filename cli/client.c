@@ -71,12 +71,35 @@ int cli_request(cli_ctx *ctx, cst_op op, const char *path, json_t *data, cst_res
 	return cst_vault_request(ctx->vault, &req, resp);
 }
 
+static char kv_mount[128] = "secret";
+
+int cli_set_kv_mount(const char *mount)
+{
+	if (mount == NULL || *mount == '\0')
+		mount = getenv("CUSTOS_KV_MOUNT");
+	if (mount == NULL || *mount == '\0')
+		return CST_OK; /* "secret" */
+	size_t len = strlen(mount);
+	if (mount[len - 1] == '/') /* "teams/ml/" as sys/mounts lists it */
+		len--;
+	if (len == 0 || len >= sizeof(kv_mount) || cst_name_check(mount, len) < 0) {
+		cst_error_clear();
+		return cst_fail(CST_EINVAL, "--kv-mount: '%.64s' is not a mount path (letters, digits, "
+		                            "._- and / between segments, as teams/ml)", mount);
+	}
+	memcpy(kv_mount, mount, len);
+	kv_mount[len] = '\0';
+	return CST_OK;
+}
+
 int cli_kv_path(char *out, size_t n, const char *kind, const char *name, int allow_folder)
 {
 	int rc = allow_folder ? cst_name_check_prefix(name, strlen(name))
 	                      : cst_name_check(name, strlen(name));
 	if (rc < 0)
 		return rc;
-	snprintf(out, n, "secret/%s/%s", kind, name);
+	int w = snprintf(out, n, "%s/%s/%s", kv_mount, kind, name);
+	if (w < 0 || (size_t)w >= n)
+		return cst_fail(CST_EINVAL, "name too long for the mount %s/", kv_mount);
 	return CST_OK;
 }

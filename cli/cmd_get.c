@@ -81,7 +81,7 @@ int cmd_get(cli_ctx *ctx, int argc, char **argv)
 	const char *format = cli_value(opts, "format"), *field = cli_value(opts, "field");
 	if (format && strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "env"))
 		return cli_usage(ctx, "--format must be table, json or env");
-	char path[CST_LIMIT_NAME + 32];
+	char path[CLI_KV_PATH_MAX];
 	if (cli_kv_path(path, sizeof(path), "data", argv[0], 0) < 0)
 		return cli_usage(ctx, "%s", cst_errmsg());
 	json_t *query = json_object();

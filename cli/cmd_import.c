@@ -50,7 +50,7 @@ int cmd_import(cli_ctx *ctx, int argc, char **argv)
 int cli_import_store(cli_ctx *ctx, const char *name, const char *type, json_t *data,
                      long long *out_version)
 {
-	char path[CST_LIMIT_NAME + 32];
+	char path[CLI_KV_PATH_MAX];
 	*out_version = 0;
 	if (cli_kv_path(path, sizeof(path), "data", name, 0) < 0)
 		return CST_EINVAL;

@@ -33,7 +33,7 @@ int cmd_import_fernet(cli_ctx *ctx, int argc, char **argv)
 		return started;
 	if (npos < 1 || npos > 2)
 		return cli_usage(ctx, npos ? "takes NAME and at most one FILE" : "missing NAME");
-	char path[CST_LIMIT_NAME + 32];
+	char path[CLI_KV_PATH_MAX];
 	if (cli_kv_path(path, sizeof(path), "data", argv[0], 0) < 0)
 		return cli_usage(ctx, "%s", cst_errmsg());
 	unsigned char key[CST_FERNET_KEY_LEN];

@@ -14,7 +14,7 @@ static const char help[] =
 
 static int list_folder(cli_ctx *ctx, const char *folder, int recursive, int *printed)
 {
-	char path[CST_LIMIT_NAME + 40];
+	char path[CLI_KV_PATH_MAX];
 	int rc = cli_kv_path(path, sizeof(path), "metadata", folder, 1);
 	if (rc < 0)
 		return rc;

@@ -143,7 +143,7 @@ int cmd_meta(cli_ctx *ctx, int argc, char **argv)
 		return started;
 	if (npos != 1)
 		return cli_usage(ctx, npos ? "takes one NAME" : "missing NAME");
-	char path[CST_LIMIT_NAME + 40];
+	char path[CLI_KV_PATH_MAX];
 	if (cli_kv_path(path, sizeof(path), "metadata", argv[0], 0) < 0)
 		return cli_usage(ctx, "%s", cst_errmsg());
 	json_t *body = json_object();

@@ -74,7 +74,7 @@ int cmd_presign(cli_ctx *ctx, int argc, char **argv)
 	const char *cred = cli_value(opts, "cred");
 	if (cred == NULL)
 		return cli_usage(ctx, "--cred NAME (an aws credential) is required");
-	char path[CST_LIMIT_NAME + 32];
+	char path[CLI_KV_PATH_MAX];
 	if (cli_kv_path(path, sizeof(path), "data", cred, 0) < 0)
 		return cli_usage(ctx, "--cred: %s", cst_errmsg());
 	const char *bk = argv[0] + 5, *slash = strchr(bk, '/');

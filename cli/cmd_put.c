@@ -98,7 +98,7 @@ int cmd_put(cli_ctx *ctx, int argc, char **argv)
 		return cli_usage(ctx, "give fields either with --json or as arguments, not both");
 	if (!json_src && npos < 2)
 		return cli_usage(ctx, "no fields given");
-	char path[CST_LIMIT_NAME + 32];
+	char path[CLI_KV_PATH_MAX];
 	int rc = cli_kv_path(path, sizeof(path), "data", argv[0], 0);
 	if (rc < 0)
 		return cli_usage(ctx, "%s", cst_errmsg());

@@ -67,9 +67,11 @@ int cmd_team(cli_ctx *ctx, int argc, char **argv)
 			json_object_set_new(body, "mount", json_true());
 		if (rc == CST_OK)
 			rc = cli_request(ctx, CST_OP_UPDATE, path, body, &resp);
-		if (rc == CST_OK)
-			printf("team %s %s%s\n", name, create ? "created" : "updated",
-			       cli_flag(opts, "mount") ? " with its mount teams/<name>/ and policy team-<name>" : "");
+		if (rc == CST_OK && cli_flag(opts, "mount"))
+			printf("team %s %s with its mount teams/%s/ and policy team-%s\n", name,
+			       create ? "created" : "updated", name, name);
+		else if (rc == CST_OK)
+			printf("team %s %s\n", name, create ? "created" : "updated");
 		json_decref(body);
 	}
 	cli_print_warnings(&resp);

@@ -67,7 +67,7 @@ static const char history_help[] =
 int cmd_history(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{0}};
-	char path[CST_LIMIT_NAME + 40];
+	char path[CLI_KV_PATH_MAX];
 	int done, status = one_name(ctx, opts, argc, argv, history_help, path, sizeof(path),
 	                            "metadata", &done);
 	if (status || done)
@@ -109,7 +109,7 @@ static const char rollback_help[] =
 int cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{"version", 'v', 1, 0, {0}}, {0}};
-	char path[CST_LIMIT_NAME + 40];
+	char path[CLI_KV_PATH_MAX];
 	int done, status = one_name(ctx, opts, argc, argv, rollback_help, path, sizeof(path), "data",
 	                            &done);
 	if (status || done)
@@ -121,7 +121,7 @@ int cmd_rollback(cli_ctx *ctx, int argc, char **argv)
 	json_t *query = json_pack("{s:I}", "version", (json_int_t)version);
 	int rc = cli_request(ctx, CST_OP_READ, path, query, &old);
 	json_decref(query);
-	char meta_path[CST_LIMIT_NAME + 40];
+	char meta_path[CLI_KV_PATH_MAX];
 	(void)cli_kv_path(meta_path, sizeof(meta_path), "metadata", argv[0], 0);
 	if (rc == CST_OK)
 		rc = cli_request(ctx, CST_OP_READ, meta_path, NULL, &meta);
@@ -152,7 +152,7 @@ static const char delete_help[] =
 int cmd_delete(cli_ctx *ctx, int argc, char **argv)
 {
 	cli_opt opts[] = {{"versions", 0, 1, 0, {0}}, {0}};
-	char path[CST_LIMIT_NAME + 40];
+	char path[CLI_KV_PATH_MAX];
 	int done, status = one_name(ctx, opts, argc, argv, delete_help, path, sizeof(path), "data",
 	                            &done);
 	if (status || done)
@@ -171,7 +171,7 @@ static int versions_command(cli_ctx *ctx, int argc, char **argv, const char *hel
                             const char *kind, int allow_all)
 {
 	cli_opt opts[] = {{"versions", 0, 1, 0, {0}}, {"all", 0, 0, 0, {0}}, {0}};
-	char path[CST_LIMIT_NAME + 40];
+	char path[CLI_KV_PATH_MAX];
 	int done, status = one_name(ctx, opts, argc, argv, help, path, sizeof(path), kind, &done);
 	if (status || done)
 		return status;

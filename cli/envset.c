@@ -42,7 +42,7 @@ int cli_fetch_secret(cli_ctx *ctx, cli_envset *s, const char *name, json_t **out
 		return cst_fail(CST_ENOMEM, "out of memory");
 	if ((*out = json_object_get(s->cache, name)) != NULL)
 		return CST_OK;
-	char path[CST_LIMIT_NAME + 32];
+	char path[CLI_KV_PATH_MAX];
 	if (cli_kv_path(path, sizeof(path), "data", name, 0) < 0)
 		return CST_EINVAL;
 	cst_response resp;

@@ -1,6 +1,7 @@
 /* exec.c - running a helper binary that sits next to custos (custos-server,
  * custos-check), so heavy libraries load only in the process that needs
- * them. The global flags (--vault, --key-file, --passphrase-file) go on. */
+ * them. The global flags (--vault, --key-file, --passphrase-file,
+ * --kv-mount) go on. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -27,9 +28,9 @@ int cli_exec_sibling(cli_ctx *ctx, const char *helper, int argc, char **argv)
 		return 1;
 	int k = 0;
 	args[k++] = path;
-	const char *names[] = {"--vault", "--key-file", "--passphrase-file"};
-	const char *vals[] = {ctx->vault_path, ctx->key_file, ctx->passphrase_file};
-	for (int g = 0; g < 3; g++)
+	const char *names[] = {"--vault", "--key-file", "--passphrase-file", "--kv-mount"};
+	const char *vals[] = {ctx->vault_path, ctx->key_file, ctx->passphrase_file, ctx->kv_mount};
+	for (int g = 0; g < 4; g++)
 		if (vals[g]) {
 			args[k++] = (char *)names[g];
 			args[k++] = (char *)vals[g];

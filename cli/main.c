@@ -59,10 +59,12 @@ static const command commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: custos [--vault PATH] [--key-file PATH] [--passphrase-file PATH] "
-	           "COMMAND [ARGS]\n\ncommands:\n");
+	           "[--kv-mount MOUNT] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nEvery command takes -h. Environment: CUSTOS_VAULT, CUSTOS_KEY_FILE,\n"
+	fprintf(f, "\nEvery command takes -h. --kv-mount (or CUSTOS_KV_MOUNT) names the kv mount\n"
+	           "credential commands use: secret by default, teams/NAME for a team's, users\n"
+	           "for personal ones. Environment: CUSTOS_VAULT, CUSTOS_KEY_FILE,\n"
 	           "CUSTOS_MASTER_KEY (base64 of 32 bytes), CUSTOS_PASSPHRASE_FILE; remote mode:\n"
 	           "CUSTOS_ADDR (or VAULT_ADDR), CUSTOS_TOKEN (or VAULT_TOKEN), CUSTOS_CACERT.\n"
 	           "Exit status: 0 ok, 1 error, 2 usage, 3 not found, 4 permission denied,\n"
@@ -72,8 +74,8 @@ static void usage(FILE *f)
 /* Takes the global flags out of argv wherever they stand (before "--"). */
 static int take_globals(cli_ctx *ctx, int *argc, char **argv)
 {
-	static const char *const names[] = {"--vault", "--key-file", "--passphrase-file"};
-	const char **slots[] = {&ctx->vault_path, &ctx->key_file, &ctx->passphrase_file};
+	static const char *const names[] = {"--vault", "--key-file", "--passphrase-file", "--kv-mount"};
+	const char **slots[] = {&ctx->vault_path, &ctx->key_file, &ctx->passphrase_file, &ctx->kv_mount};
 	int out = 1;
 	for (int i = 1; i < *argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -82,7 +84,7 @@ static int take_globals(cli_ctx *ctx, int *argc, char **argv)
 			break;
 		}
 		int taken = 0;
-		for (size_t g = 0; g < 3 && !taken; g++) {
+		for (size_t g = 0; g < sizeof(names) / sizeof(names[0]) && !taken; g++) {
 			size_t n = strlen(names[g]);
 			if (strncmp(argv[i], names[g], n) != 0)
 				continue;
@@ -102,6 +104,10 @@ static int take_globals(cli_ctx *ctx, int *argc, char **argv)
 			argv[out++] = argv[i];
 	}
 	*argc = out;
+	if (cli_set_kv_mount(ctx->kv_mount) < 0) {
+		fprintf(stderr, "custos: %s\n", cst_errmsg());
+		return 2;
+	}
 	return 0;
 }
 
