@@ -57,8 +57,9 @@ static void entry_free(cst_cache_entry *e)
 }
 
 /* Takes the entries of slots [from, to) out of the table (all, or the
- * expired ones) and hands them back as a list, so the caller frees them after unlocking: freeing
- * 20,000 tokens' JSON took 80 ms, and every request waited on the lock. */
+ * expired ones) and hands them back as a list, so the caller frees them
+ * after unlocking: freeing 20,000 tokens' JSON took 80 ms, and every
+ * request waited on the lock. */
 static cst_cache_entry *unlink_locked(cst_cache *c, int only_expired, int64_t now, size_t from,
                                       size_t to)
 {
