@@ -50,7 +50,8 @@ typedef enum cst_status {
 	CST_ENOMEM = -8,     /* out of memory or over a size limit */
 	CST_EIO = -9,        /* storage or file system failure */
 	CST_EUNSUPPORTED = -10, /* no such operation on that path */
-	CST_ELIMIT = -11     /* too many attempts: try again later (HTTP 429) */
+	CST_ELIMIT = -11,    /* too many attempts: try again later (HTTP 429) */
+	CST_EWOULDBLOCK = -12 /* with CST_REQ_NO_WAIT: it would wait; run it where waiting is fine */
 } cst_status;
 
 /* A static English description of a status code. */

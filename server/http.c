@@ -154,12 +154,17 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int rc)
 	return send_answer(c, a);
 }
 
+/* answer.status of a request an HTTP thread must hand to a worker. */
+#define WOULD_WAIT (-1)
+
 /* Answers a translated request: the sys routes that answer bare JSON
  * first, whatever the method (they send their own 405s), once the path and
  * body are understood; then the vault. May block (a write waits for its
- * fsync): HTTP threads call it only for requests that read. */
+ * fsync): HTTP threads call it only for requests that read, with
+ * CST_REQ_NO_WAIT, and get WOULD_WAIT for one that would write anyway
+ * (a use-limited token). */
 static answer answer_of(server_state *st, const char *method, struct translated *t,
-                        int status, const char *client)
+                        int status, const char *client, unsigned flags)
 {
 	answer a = {0, NULL, NULL};
 	if (t->raw_path != NULL && server_sys_special(st, method, t->raw_path, t->body, t->query,
@@ -178,12 +183,15 @@ static answer answer_of(server_state *st, const char *method, struct translated 
 	/* One id for the audit entries and the response's request_id. */
 	char id[CST_UUID_LEN + 1];
 	cst_rand_uuid(id);
-	cst_request req = {.op = t->op, .flags = CST_REQ_REMOTE, .path = t->path, .data = t->data,
+	cst_request req = {.op = t->op, .flags = CST_REQ_REMOTE | flags, .path = t->path, .data = t->data,
 	                   .token = t->token ? t->token : "", .client_addr = client,
 	                   .request_id = id};
 	cst_response resp = {0};
 	int rc = cst_vault_request(st->vault, &req, &resp);
-	if (rc == CST_OK && resp.raw != NULL) {
+	if (rc == CST_EWOULDBLOCK) {
+		cst_error_clear();
+		a.status = WOULD_WAIT;
+	} else if (rc == CST_OK && resp.raw != NULL) {
 		a = (answer){200, resp.raw, resp.raw_type};
 		resp.raw = NULL;
 	} else if (rc == CST_OK) {
@@ -204,7 +212,7 @@ static answer answer_of(server_state *st, const char *method, struct translated 
 static void run_on_worker(server_job *job)
 {
 	pending *p = (pending *)(void *)((char *)job - offsetof(pending, job));
-	p->result = answer_of(p->st, p->method, &p->t, p->translate_status, p->client);
+	p->result = answer_of(p->st, p->method, &p->t, p->translate_status, p->client, 0);
 	atomic_store(&p->state, DONE);
 	MHD_resume_connection(p->conn);
 }
@@ -238,24 +246,25 @@ static enum MHD_Result handle(server_state *st, struct MHD_Connection *c, const 
 	                                       query);
 	p->translated = 1;
 	json_decref(query);
-	if (may_block(st, method, p)) {
-		snprintf(p->method, sizeof(p->method), "%s", method);
-		p->st = st;
-		p->conn = c;
-		p->job.run = run_on_worker;
-		atomic_store(&p->state, RUNNING);
-		MHD_suspend_connection(c);
-		if (server_workers_submit(&p->job) < 0) {
-			/* Shutting down, the pool is gone: refuse it unrun, so a write
-			 * never commits without its answer being able to go out. */
-			p->result = error_answer(cst_fail(CST_ESEALED, "server is shutting down"));
-			atomic_store(&p->state, DONE);
-			MHD_resume_connection(c);
-		}
-		return MHD_YES;
+	if (!may_block(st, method, p)) {
+		answer a = answer_of(st, method, &p->t, p->translate_status, p->client, CST_REQ_NO_WAIT);
+		if (a.status != WOULD_WAIT)
+			return send_answer(c, a);
 	}
-	answer a = answer_of(st, method, &p->t, p->translate_status, p->client);
-	return send_answer(c, a);
+	snprintf(p->method, sizeof(p->method), "%s", method);
+	p->st = st;
+	p->conn = c;
+	p->job.run = run_on_worker;
+	atomic_store(&p->state, RUNNING);
+	MHD_suspend_connection(c);
+	if (server_workers_submit(&p->job) < 0) {
+		/* Shutting down, the pool is gone: refuse it unrun, so a write
+		 * never commits without its answer being able to go out. */
+		p->result = error_answer(cst_fail(CST_ESEALED, "server is shutting down"));
+		atomic_store(&p->state, DONE);
+		MHD_resume_connection(c);
+	}
+	return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,

@@ -27,6 +27,11 @@ typedef void (*cst_progress_cb)(uint64_t done, uint64_t total, void *payload);
 
 /* cst_request.flags */
 #define CST_REQ_REMOTE 0x1u /* came over the network: authenticate the token, check policy */
+/* Run by a thread that must not wait (a server's network thread): what
+ * would write before the handler runs (a use-limited token's count)
+ * answers CST_EWOULDBLOCK, with nothing changed and nothing audited, for
+ * the caller to run the request again where it may wait. */
+#define CST_REQ_NO_WAIT 0x2u
 
 typedef struct cst_request {
 	cst_op op;

@@ -24,6 +24,7 @@ const char *cst_strerror(int rc)
 	case CST_EIO: return "storage failure";
 	case CST_EUNSUPPORTED: return "unsupported operation";
 	case CST_ELIMIT: return "too many attempts, try again later";
+	case CST_EWOULDBLOCK: return "the request would wait";
 	}
 	return "unknown error";
 }
@@ -43,6 +44,7 @@ int cst_exit_status(int rc)
 	case CST_EIO: return 1;
 	case CST_EUNSUPPORTED: return 2;
 	case CST_ELIMIT: return 7;
+	case CST_EWOULDBLOCK: return 1;
 	}
 	return 1;
 }
@@ -62,6 +64,7 @@ int cst_http_status(int rc)
 	case CST_EIO: return 500;
 	case CST_EUNSUPPORTED: return 405;
 	case CST_ELIMIT: return 429;
+	case CST_EWOULDBLOCK: return 500; /* never sent: the server runs the request again */
 	}
 	return 500;
 }

@@ -214,7 +214,7 @@ int cst_router_authorize(cst_vault *v, const char *token, const char *client_add
 	cst_caller caller = {{0}, NULL, 0};
 	cst_route rt = {path, 1, 0, NULL, NULL, need_sudo, 0, 0};
 	cst_engine_ctx ctx = {v, NULL, "", "", "", &caller, 0};
-	int rc = cst_token_authenticate(&caller, v, token, client_addr);
+	int rc = cst_token_authenticate(&caller, v, token, client_addr, 0);
 	if (rc == CST_OK)
 		rc = authorize(v, &ctx, &rt, op, path);
 	cst_caller_release(&caller);
@@ -306,7 +306,12 @@ int cst_router_dispatch(cst_router *r, cst_vault *v, cst_barrier *b, const cst_r
 	 * gets its audit entry and its count. */
 	int open_route = rt && rt->unauthenticated && (rt->ops & CST_OPS(req->op));
 	if (remote && !open_route &&
-	    (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr)) < 0)
+	    (rc = cst_token_authenticate(&caller, v, req->token, req->client_addr,
+	                                 (req->flags & CST_REQ_NO_WAIT) != 0)) == CST_EWOULDBLOCK) {
+		cst_router_put(r, table); /* nothing done yet: the caller runs it again */
+		return rc;
+	}
+	if (rc < 0)
 		cst_metrics_auth_failure(v->metrics, CST_AUTH_FAIL_TOKEN);
 	int authenticated = remote && !open_route && rc == CST_OK;
 	cst_engine_ctx ctx = {v, b, m ? m->path : "", m ? m->prefix : "", tail,

@@ -587,7 +587,8 @@ int cst_token_create_root(json_t **out_auth, cst_vault *v, const char *id)
 	return rc;
 }
 
-int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token, const char *client_addr)
+int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token, const char *client_addr,
+                           int no_wait)
 {
 	memset(out, 0, sizeof(*out));
 	if (token == NULL || *token == '\0' || strlen(token) > 256)
@@ -601,9 +602,10 @@ int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token, con
 		return rc;
 	int64_t expire = json_integer_value(json_object_get(out->entry, "expire_time"));
 	if (expire && expire <= now_s()) {
-		/* Expired: revoke now rather than wait for the sweep; a failure
-		 * here leaves it to the sweep, the answer is the same. */
-		if (cst_token_revoke(v, out->hash, 0) < 0)
+		/* Expired: revoke now rather than wait for the sweep (unless this
+		 * thread must not wait); a failure here leaves it to the sweep,
+		 * the answer is the same. */
+		if (!no_wait && cst_token_revoke(v, out->hash, 0) < 0)
 			cst_error_clear();
 		cst_caller_release(out);
 		return cst_fail(CST_EPERM, "permission denied: invalid token");
@@ -616,6 +618,10 @@ int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token, con
 	}
 	out->root = has_policy(out->entry, "root");
 	int64_t uses = json_integer_value(json_object_get(out->entry, "num_uses"));
+	if (uses > 0 && no_wait) { /* counting the use writes and waits for its commit */
+		cst_caller_release(out);
+		return cst_fail(CST_EWOULDBLOCK, "a use-limited token: run where waiting is fine");
+	}
 	if (uses == 1) {
 		rc = cst_token_revoke(v, out->hash, 0); /* this is its last use */
 	} else if (uses > 1) {

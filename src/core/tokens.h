@@ -37,9 +37,11 @@ int cst_token_hash(cst_vault *v, const char *token, char *out) __attribute__((wa
 
 /* Finds a live token. CST_EPERM "invalid token" when unknown, expired or
  * (with client_addr) used from outside its bound CIDRs. A use-limited token
- * has one use taken. */
+ * has one use taken. With no_wait nothing is written: a use-limited token
+ * answers CST_EWOULDBLOCK untouched, and an expired one is left to the
+ * sweep to revoke. */
 int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token,
-                           const char *client_addr) __attribute__((warn_unused_result));
+                           const char *client_addr, int no_wait) __attribute__((warn_unused_result));
 
 /* Loads an entry by hash or by accessor (CST_ENOTFOUND when absent). */
 int cst_token_load(json_t **out, cst_vault *v, const char *hash) __attribute__((warn_unused_result));

@@ -297,6 +297,29 @@ expect_eq "$CODE" 403 "alice's token after"
 req POST sys/auth/userpass "${ROOT[@]}" -d '{"type":"userpass"}'
 login alice pw-alice-1
 expect_eq "$CODE" 400 "no alice on the new mount"
+# -- a use-limited token on GETs: each read takes one use (the server runs
+# such reads on a worker, since counting the use writes), then 403 --------
+req POST sys/policies/acl/nu-read "${ROOT[@]}" -d '{"policy":"path \"secret/data/nu/*\" { capabilities = [\"read\"] }"}'
+req POST secret/data/nu/x "${ROOT[@]}" -d '{"data":{"api_key":"v1"}}'
+expect_eq "$CODE" 200 "write nu/x"
+req POST auth/token/create "${ROOT[@]}" -d '{"policies":["nu-read"],"num_uses":3}'
+NU=$(json_get 'd["auth"]["client_token"]')
+for i in 1 2 3; do
+	req GET secret/data/nu/x -H "X-Vault-Token: $NU"
+	expect_eq "$CODE" 200 "use $i of 3"
+done
+expect_eq "$(json_get 'd["data"]["data"]["api_key"]')" v1 "the read's answer"
+req GET secret/data/nu/x -H "X-Vault-Token: $NU"
+expect_eq "$CODE" 403 "a fourth use"
+req POST auth/token/create "${ROOT[@]}" -d '{"policies":["nu-read"],"num_uses":2}'
+NU=$(json_get 'd["auth"]["client_token"]')
+req GET auth/token/lookup-self -H "X-Vault-Token: $NU"
+expect_eq "$(json_get 'd["data"]["num_uses"]')" 1 "lookup-self took one of two uses"
+req GET secret/data/nu/x -H "X-Vault-Token: $NU"
+expect_eq "$CODE" 200 "the last use"
+req GET secret/data/nu/x -H "X-Vault-Token: $NU"
+expect_eq "$CODE" 403 "used up"
+
 # Secrets never in the log.
 expect_not_in "$(cat "$T_DIR/server.log")" "pw-alice-1" "server log"
 expect_not_in "$(cat "$T_DIR/server.log")" "sk-alice" "server log"

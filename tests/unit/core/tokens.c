@@ -44,7 +44,7 @@ static char *create(const cst_caller *parent, const char *body_text, int expect)
 
 static int auth(cst_caller *out, const char *token, const char *addr)
 {
-	return cst_token_authenticate(out, vault, token, addr);
+	return cst_token_authenticate(out, vault, token, addr, 0);
 }
 
 /* Policy names are trimmed and lower-cased as Vault does, and refused
@@ -131,6 +131,9 @@ static void test_num_uses_and_cidrs(void **state)
 	(void)state;
 	cst_caller x;
 	char *t = create(NULL, "{\"num_uses\":2}", CST_OK);
+	/* A thread that must not wait takes no use: it hears CST_EWOULDBLOCK. */
+	assert_int_equal(cst_token_authenticate(&x, vault, t, NULL, 1), CST_EWOULDBLOCK);
+	assert_int_equal(cst_token_authenticate(&x, vault, t, NULL, 1), CST_EWOULDBLOCK);
 	assert_int_equal(auth(&x, t, NULL), CST_OK);
 	cst_caller_release(&x);
 	assert_int_equal(auth(&x, t, NULL), CST_OK); /* the last use revokes it */

@@ -67,7 +67,7 @@ static void test_users_and_login(void **state)
 	        "10.1.1.1", NULL);
 	/* A child of alice's token inherits her identity (Vault: entity_id). */
 	cst_caller me;
-	assert_int_equal(cst_token_authenticate(&me, vault, tok, "10.1.1.1"), CST_OK);
+	assert_int_equal(cst_token_authenticate(&me, vault, tok, "10.1.1.1", 0), CST_OK);
 	json_t *body = json_pack("{s:[s]}", "policies", "personal"), *child = NULL, *warn = NULL;
 	cst_token_params cp = {body, &me, 0, 0, "auth/token/create", NULL, NULL};
 	assert_int_equal(cst_token_create(&child, &warn, vault, &cp), CST_OK);
