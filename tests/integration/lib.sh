@@ -84,8 +84,25 @@ t_setup() {
 t_local_only() {
 	if [ "${CUSTOS_REMOTE:-0}" = 1 ]; then
 		echo "checks=0 fails=0 (local only: skipped in remote mode)"
+		[ -n "${T_DIR:-}" ] && cd / && rm -rf "$T_DIR"
 		exit 0
 	fi
+}
+
+# t_server_only: scripts that start their own servers call this after
+# t_setup; they run once, in the local pass, and need CUSTOS_SERVER.
+t_server_only() {
+	if [ "${CUSTOS_REMOTE:-0}" = 1 ]; then
+		echo "checks=0 fails=0 (server test: runs in the local pass only)"
+		cd / && rm -rf "${T_DIR:?}"
+		exit 0
+	fi
+	: "${CUSTOS_SERVER:?set CUSTOS_SERVER to the custos-server binary}"
+}
+
+# t_free_port: a free TCP port on 127.0.0.1.
+t_free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 # t_init: a fresh vault to work on. Locally `custos init`; in remote mode
@@ -97,7 +114,7 @@ t_init() {
 		return
 	fi
 	local port
-	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	port=$(t_free_port)
 	"$CUSTOS_SERVER" --dev --dev-listen-address "127.0.0.1:$port" --dev-root-token-id root \
 		>"$T_DIR/server.log" 2>&1 &
 	T_SERVER_PID=$!

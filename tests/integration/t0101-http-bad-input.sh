@@ -5,23 +5,16 @@
 # missing tokens, a bad ?list=; JSON errors as exactly application/json,
 # no body on HEAD; nothing stored changes on a rejected request; SIGTERM
 # lets the request in flight finish and exits 0. Needs curl and python3.
-if [ "${CUSTOS_REMOTE:-0}" = 1 ]; then
-	# It starts its own servers: once, in the local pass, is enough.
-	echo "checks=0 fails=0 (server test: runs in the local pass only)"
-	exit 0
-fi
 . "$(dirname "$0")/lib.sh"
 t_setup
-: "${CUSTOS_SERVER:?set CUSTOS_SERVER to the custos-server binary}"
+t_server_only
 PIDS=() # every server started, killed on the way out whatever happens
 trap 'for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done' EXIT
 # The system python starts in a tenth of the time of a pyenv shim.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 
-free_port() {
-	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+free_port() { t_free_port; }
 
 # start_server NAME TIMEOUT MAX_CONNECTIONS: a --config server on a free
 # port with its own sqlite vault, initialised (one unseal key) and unsealed.

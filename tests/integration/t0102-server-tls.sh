@@ -7,7 +7,7 @@ t_local_only # runs once: it starts its own server
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
 	-keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" -subj /CN=custos-test \
 	-addext "subjectAltName=IP:127.0.0.1" 2>/dev/null || fail "openssl could not make a certificate"
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(t_free_port)
 cat >"$T_DIR/custos.hcl" <<HCL
 storage "sqlite" { path = "$T_DIR/server.db" }
 listener "tcp" {

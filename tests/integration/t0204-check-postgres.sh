@@ -19,7 +19,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 PW=pg-test-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$PW" >"$PGDIR/pw" && chmod 644 "$PGDIR/pw"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(t_free_port)
 $AS "$PGBIN/initdb" -D "$PGDIR/data" -U custos --pwfile="$PGDIR/pw" --auth-host=scram-sha-256 \
 	--auth-local=trust >"$PGDIR/initdb.log" 2>&1 || fail "initdb: $(tail -3 "$PGDIR/initdb.log")"
 $AS "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/pg.log" -w -t 30 \

@@ -86,7 +86,7 @@ expect_status 3 custos header no/such
 expect_not_in "$ERR" "raw-token" "header errors"
 
 # A real server reads the header as curl sends it from a file (-H @file).
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(t_free_port)
 /usr/bin/python3 - "$PORT" >"$T_DIR/http.log" 2>&1 <<'PY' &
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
