@@ -3,8 +3,8 @@
 
 #include <limits.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/error.h"
 
@@ -19,17 +19,29 @@ int cst_rand_bytes(void *buf, size_t n)
 
 static _Thread_local unsigned char pool[POOL];
 static _Thread_local size_t pool_left;
-static _Thread_local pid_t pool_pid;
+
+/* A forked child must not hand out bytes its parent also holds. Only the
+ * thread that called fork lives on in the child, and pthread_atfork runs
+ * this in that thread, so emptying its pool is enough. (A getpid call per
+ * draw did the same job with a system call on every request.) */
+static void empty_pool_in_child(void)
+{
+	memset(pool, 0, sizeof(pool));
+	pool_left = 0;
+}
+
+static pthread_once_t fork_hook_once = PTHREAD_ONCE_INIT;
+
+static void install_fork_hook(void)
+{
+	pthread_atfork(NULL, NULL, empty_pool_in_child);
+}
 
 int cst_rand_public(void *buf, size_t n)
 {
 	if (n > 64)
 		return cst_fail(CST_EINVAL, "public random draw too large");
-	pid_t pid = getpid();
-	if (pool_pid != pid) { /* first use in this thread, or a forked child */
-		pool_left = 0;
-		pool_pid = pid;
-	}
+	pthread_once(&fork_hook_once, install_fork_hook);
 	if (pool_left < n) {
 		if (RAND_bytes(pool, POOL) != 1) {
 			pool_left = 0;

@@ -30,9 +30,11 @@ int kv_meta_key(char *out, const cst_engine_ctx *ctx, const char *name);
 int kv_version_key(char *out, const cst_engine_ctx *ctx, const char *name, uint64_t version);
 
 /* Loads the metadata record of rest-of-path `name` (validated). A missing
- * record is not an error: rec->meta is NULL. kv_load gives a private copy
- * to change; kv_load_shared one that may be shared with other requests
- * through the record cache: read only. */
+ * record is not an error: rec->meta is NULL. kv_load gives a copy to
+ * change: its top object and "versions" map are its own, each version's
+ * entry is still shared (change one through kv_version_info_mut);
+ * kv_load_shared one that may be shared with other requests through the
+ * record cache: read only. */
 int kv_load(kv_record *rec, cst_engine_ctx *ctx, const char *name);
 int kv_load_shared(kv_record *rec, cst_engine_ctx *ctx, const char *name);
 void kv_record_release(kv_record *rec);
@@ -53,6 +55,9 @@ int kv_save(cst_engine_ctx *ctx, const char *name, const kv_record *rec,
 /* Field accessors of the record. */
 int64_t kv_int(const json_t *obj, const char *field);
 json_t *kv_version_info(const json_t *meta, uint64_t version);
+/* The same entry made rec's own (copied into meta's "versions" map) so it
+ * can be changed; meta must come from kv_load. NULL if there is none. */
+json_t *kv_version_info_mut(json_t *meta, uint64_t version);
 
 /* {"created_time","deletion_time","destroyed","version","custom_metadata"}
  * as Vault's data/ responses show them. */

@@ -388,6 +388,10 @@ static int change_destroy(cst_engine_ctx *ctx, kv_record *rec, const cst_request
 		json_t *info = kv_version_info(rec->meta, versions[i]);
 		if (info == NULL || json_is_true(json_object_get(info, "destroyed")))
 			continue;
+		if ((info = kv_version_info_mut(rec->meta, versions[i])) == NULL) {
+			rc = cst_fail(CST_ENOMEM, "out of memory");
+			break;
+		}
 		json_object_set_new(info, "destroyed", json_true());
 		if ((rc = kv_version_key(keys[n_ops], ctx, ctx->rest, versions[i])) == CST_OK) {
 			ops[n_ops] = (cst_barrier_op){CST_STORAGE_DELETE, keys[n_ops], NULL, 0, CST_REV_ANY};
