@@ -5,6 +5,7 @@
 #define CST_SQLITE_STORE_H
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 
 #include "storage/readcache.h"
@@ -29,7 +30,7 @@ typedef struct pending_batch {
 	int rc;
 	int done;
 	uint64_t rev; /* the batch's revision, set by the leader */
-	pthread_cond_t wake; /* signalled when done, or when it is to lead */
+	sem_t wake; /* posted once done, or once it is to lead (see sq_batch) */
 	char msg[256];
 	struct pending_batch *next;
 } pending_batch;
