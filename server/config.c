@@ -9,6 +9,7 @@
  *     max_request_size = 1048576    # body cap, bytes
  *     max_connections = 1024        # custos: concurrent connections
  *     timeout = "30s"               # custos: idle or slow client
+ *     http_threads = 1              # custos: event-loop threads (default cores - 1)
  *   }
  *   api_addr = "https://custos.example:8200"
  *   default_lease_ttl = "768h"
@@ -76,6 +77,12 @@ static int listener(server_config *c, const json_t *l)
 		                            "tls_disable = true");
 	if (body < 1024 || conns < 1 || timeout < 1)
 		return cst_fail(CST_EINVAL, "config: listener limits are too small");
+	const json_t *ht = json_object_get(l, "http_threads");
+	if (ht != NULL) {
+		if (!json_is_integer(ht) || json_integer_value(ht) < 1 || json_integer_value(ht) > 64)
+			return cst_fail(CST_EINVAL, "config: http_threads must be a whole number from 1 to 64");
+		c->http_threads = (unsigned)json_integer_value(ht);
+	}
 	c->max_body = (size_t)body;
 	c->max_connections = (unsigned)conns;
 	c->conn_timeout_s = (unsigned)timeout;

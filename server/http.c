@@ -389,13 +389,22 @@ int server_run(server_state *st)
 		}
 		flags |= MHD_USE_TLS;
 	}
-	/* HTTP threads, one per core (2 to 8): they only read and answer;
-	 * requests that may block go to the workers (cfg.threads of them). */
+	/* HTTP threads only read and answer; requests that may block go to
+	 * the workers (cfg.threads of them). By default one fewer than the
+	 * cores (1 to 8): the last core is left to the workers, the kernel's
+	 * network work and clients on the same machine. With as many event
+	 * loops as cores, any third busy thread (a worker, a local client)
+	 * makes one loop wait a scheduler slice with its connections: on 2
+	 * cores the read p99 went from ~1 ms to ~4.4 ms in half the rounds
+	 * (docs/benchmarks-server.md). The listener's http_threads sets it. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned threads = cores < 2 ? 2 : cores > 8 ? 8 : (unsigned)cores;
-	unsigned mhd_limit = st->cfg.max_connections > UINT_MAX / threads
+	unsigned threads = st->cfg.http_threads ? st->cfg.http_threads
+	                   : cores <= 2                ? 1
+	                   : cores > 9                 ? 8
+	                                               : (unsigned)cores - 1;
+	unsigned mhd_limit = st->cfg.max_connections > UINT_MAX / (threads + 1)
 	                             ? UINT_MAX
-	                             : st->cfg.max_connections * threads;
+	                             : st->cfg.max_connections * (threads + 1);
 	if ((rc = server_workers_start(st->cfg.threads ? st->cfg.threads : 1)) < 0) {
 		cst_buf_release(&cert);
 		cst_buf_release(&key);
@@ -406,7 +415,9 @@ int server_run(server_state *st)
 		{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
 		/* MHD splits its limit between the workers and a worker at its
 		 * share stops accepting: high enough that one worker could hold
-		 * every connection on_accept lets in. */
+		 * every connection on_accept lets in, and more, so that with one
+		 * thread it is on_accept that turns the next one away (closing
+		 * it), not MHD's limit (leaving it unanswered in the backlog). */
 		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)mhd_limit, NULL},
 		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL},
 		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)st->cfg.conn_timeout_s, NULL},

@@ -22,7 +22,8 @@ typedef struct server_config {
 	size_t max_body;         /* request body cap, bytes (default 1 MiB) */
 	unsigned max_connections;
 	unsigned conn_timeout_s; /* idle/slow client timeout */
-	unsigned threads;
+	unsigned threads;        /* workers: requests that may block */
+	unsigned http_threads;   /* listener http_threads; 0: one fewer than the cores */
 	int64_t default_lease_ttl, max_lease_ttl;
 	/* dev mode */
 	int dev;

@@ -344,4 +344,38 @@ kill -TERM "$B_PID"
 wait "$B_PID"
 expect_eq "$?" 0 "server B exit status"
 
+# http_threads (custos): a whole number from 1 to 64, refused otherwise with
+# one line and exit 2; a server with two event loops answers as one does.
+threads_config() {
+	cat >"$T_DIR/threads.hcl" <<HCL
+storage "sqlite" { path = "$T_DIR/threads.db" }
+listener "tcp" {
+  address = "127.0.0.1:$2"
+  tls_disable = true
+  http_threads = $1
+}
+HCL
+}
+for bad in 0 65 '"2"' 1.5 -1; do
+	threads_config "$bad" "$(free_port)"
+	expect_status 2 "$CUSTOS_SERVER" --config "$T_DIR/threads.hcl"
+	expect_eq "$ERR" "custos server: config: http_threads must be a whole number from 1 to 64" \
+		"http_threads = $bad"
+done
+PORT=$(free_port)
+threads_config 2 "$PORT"
+"$CUSTOS_SERVER" --config "$T_DIR/threads.hcl" >"$T_DIR/threads.log" 2>&1 &
+C_PID=$!
+PIDS+=("$C_PID")
+ADDR="http://127.0.0.1:$PORT"
+for i in $(seq 1 100); do
+	curl -s -o /dev/null --max-time 1 "$ADDR/v1/sys/health" && break
+	sleep 0.05
+done
+req GET sys/health
+expect_code 501 "health of an uninitialised server with http_threads = 2"
+kill -TERM "$C_PID"
+wait "$C_PID"
+expect_eq "$?" 0 "server C exit status"
+
 t_done
