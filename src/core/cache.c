@@ -100,9 +100,24 @@ void cst_cache_release(cst_cache *c)
 	pthread_mutex_destroy(&c->lock);
 }
 
+static size_t stripe_of(const char *key)
+{
+	return cst_hash_str(key) % CST_CACHE_STRIPES;
+}
+
+uint64_t cst_cache_ticket(cst_cache *c, const char *key)
+{
+	pthread_mutex_lock(&c->lock);
+	uint64_t t = c->drops[stripe_of(key)];
+	pthread_mutex_unlock(&c->lock);
+	return t;
+}
+
 void cst_cache_clear(cst_cache *c)
 {
 	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < CST_CACHE_STRIPES; i++)
+		c->drops[i]++;
 	cst_cache_entry *gone = c->slots != NULL ? unlink_locked(c, 0, 0, 0, c->nslots) : NULL;
 	pthread_mutex_unlock(&c->lock);
 	free_list(gone);
@@ -150,6 +165,7 @@ json_t *cst_cache_get(cst_cache *c, const char *key)
 void cst_cache_drop(cst_cache *c, const char *key)
 {
 	pthread_mutex_lock(&c->lock);
+	c->drops[stripe_of(key)]++;
 	cst_cache_entry **p = c->slots ? find(c, key) : NULL;
 	if (p && *p) {
 		cst_cache_entry *e = *p;
@@ -162,12 +178,16 @@ void cst_cache_drop(cst_cache *c, const char *key)
 	pthread_mutex_unlock(&c->lock);
 }
 
-void cst_cache_put(cst_cache *c, const char *key, json_t *value)
+void cst_cache_put(cst_cache *c, const char *key, json_t *value, uint64_t ticket)
 {
 	if (value == NULL || c->max == 0)
 		return;
 	int64_t now = cst_now_ns();
 	pthread_mutex_lock(&c->lock);
+	if (c->drops[stripe_of(key)] != ticket) { /* dropped since the caller read storage */
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
 	if (c->slots == NULL || (c->count >= c->nslots && c->nslots < c->max))
 		grow_locked(c);
 	if (c->slots == NULL) {

@@ -13,11 +13,16 @@
 
 typedef struct cst_cache_entry cst_cache_entry;
 
+#define CST_CACHE_STRIPES 256
+
 typedef struct cst_cache {
 	pthread_mutex_t lock;
 	cst_cache_entry **slots; /* open hashing, chained */
 	size_t nslots, count, max;
 	int64_t ttl_ns;
+	/* Moved by every drop of a key in the stripe (and by a clear): see
+	 * cst_cache_ticket. */
+	uint64_t drops[CST_CACHE_STRIPES];
 } cst_cache;
 
 void cst_cache_init(cst_cache *c, size_t max_entries, int64_t ttl_ns);
@@ -25,8 +30,17 @@ void cst_cache_release(cst_cache *c);
 
 /* A new reference to the cached value, or NULL (absent or expired). */
 json_t *cst_cache_get(cst_cache *c, const char *key);
-/* Stores a reference to value (replacing any old one). */
-void cst_cache_put(cst_cache *c, const char *key, json_t *value);
+/* Filling the cache after a miss: take a ticket before reading storage,
+ * then put what was read with it. The put is refused if the key was
+ * dropped in between: a writer changes storage and drops the key after,
+ * so a reader that read the old record before the change would otherwise
+ * put it back after the drop, and a revoked token or an old policy would
+ * be served until the TTL. (Drops are counted per stripe of keys, so an
+ * unrelated drop in the same stripe only costs a refill.) */
+uint64_t cst_cache_ticket(cst_cache *c, const char *key);
+/* Stores a reference to value (replacing any old one), unless key's
+ * stripe saw a drop or a clear since ticket was taken. */
+void cst_cache_put(cst_cache *c, const char *key, json_t *value, uint64_t ticket);
 void cst_cache_drop(cst_cache *c, const char *key);
 void cst_cache_clear(cst_cache *c);
 /* Drops the expired entries (the server's sweeper calls it), so memory

@@ -319,6 +319,7 @@ static int load(json_t **out, cst_vault *v, const char *name)
 	if ((*out = cst_cache_get(&v->policy_cache, name)) != NULL)
 		return CST_OK; /* records are never changed in place: sharing is safe */
 	snprintf(key, sizeof(key), POLICY_PREFIX "%s", name);
+	uint64_t ticket = cst_cache_ticket(&v->policy_cache, name);
 	int rc = cst_barrier_get_json(&v->barrier, key, out, NULL);
 	if (rc == CST_ENOTFOUND && strcmp(name, "default") == 0) {
 		json_t *rules = NULL;
@@ -329,7 +330,7 @@ static int load(json_t **out, cst_vault *v, const char *name)
 	if (rc == CST_ENOTFOUND)
 		rc = cst_fail(CST_ENOTFOUND, "no policy named %.128s", name);
 	if (rc == CST_OK)
-		cst_cache_put(&v->policy_cache, name, *out);
+		cst_cache_put(&v->policy_cache, name, *out, ticket);
 	return rc;
 }
 

@@ -132,10 +132,11 @@ static int load_entry(json_t **out, cst_vault *v, const char *hash, int shared)
 		return *out ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
 	}
 	snprintf(key, sizeof(key), ID_PREFIX "%s", hash);
+	uint64_t ticket = cst_cache_ticket(&v->token_cache, hash);
 	int rc = cst_barrier_get_json(&v->barrier, key, out, NULL);
 	if (rc == CST_OK) {
 		json_t *copy = shared ? json_incref(*out) : json_deep_copy(*out);
-		cst_cache_put(&v->token_cache, hash, copy);
+		cst_cache_put(&v->token_cache, hash, copy, ticket);
 		json_decref(copy);
 	}
 	return rc;
@@ -216,6 +217,9 @@ static int save_entry(cst_vault *v, const char *hash, json_t *entry, int is_new,
 	}
 	cst_cache_drop(&v->token_cache, hash);
 	int rc = cst_barrier_batch(&v->barrier, ops, n);
+	/* Again after: a reader that read the old entry before the batch
+	 * must not put it back (cst_cache_ticket). */
+	cst_cache_drop(&v->token_cache, hash);
 	free(text);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* cache.c - tests of src/core/cache.c: hits and misses, replacement, the
  * TTL, a full table caching nothing new until the sweep drops expired
- * entries, drop and clear, and values a reader still holds outliving
- * their entry (the sweep frees outside the lock, by reference count). */
+ * entries, drop and clear, values a reader still holds outliving their
+ * entry (the sweep frees outside the lock, by reference count), and a fill
+ * refused when its key was dropped after the reader took its ticket. */
 #include "testutil.h"
 
 #include "core/cache.h"
@@ -14,7 +15,7 @@ static json_t *rec(int n)
 static void put_new(cst_cache *c, const char *key, int n)
 {
 	json_t *v = rec(n);
-	cst_cache_put(c, key, v);
+	cst_cache_put(c, key, v, cst_cache_ticket(c, key));
 	json_decref(v);
 }
 
@@ -71,7 +72,7 @@ static void test_full_and_sweep(void **state)
 	}
 	assert_int_equal(c.count, 4); /* full: the rest went uncached */
 	json_t *held = json_object();
-	cst_cache_put(&c, "late", held); /* full: no reference taken */
+	cst_cache_put(&c, "late", held, cst_cache_ticket(&c, "late")); /* full: no reference taken */
 	assert_int_equal(held->refcount, 1);
 	json_decref(held);
 	cst_cache_sweep(&c);
@@ -106,11 +107,39 @@ static void test_full_and_sweep(void **state)
 	cst_cache_release(&c);
 }
 
+/* The race a ticket closes: a reader misses and reads the stored record;
+ * a writer changes storage and drops the key; the reader's put of what it
+ * read must not land. */
+static void test_fill_after_drop_refused(void **state)
+{
+	(void)state;
+	cst_cache c;
+	cst_cache_init(&c, 100, 3600LL * 1000000000LL);
+	json_t *old = rec(1);
+	uint64_t ticket = cst_cache_ticket(&c, "tok");
+	cst_cache_drop(&c, "tok"); /* a revoke, between the reader's read and put */
+	cst_cache_put(&c, "tok", old, ticket);
+	assert_int_equal(value_of(&c, "tok"), -1);
+	assert_int_equal(old->refcount, 1);
+
+	ticket = cst_cache_ticket(&c, "tok"); /* a read after the change: cached */
+	cst_cache_put(&c, "tok", old, ticket);
+	assert_int_equal(value_of(&c, "tok"), 1);
+
+	ticket = cst_cache_ticket(&c, "other");
+	cst_cache_clear(&c); /* a seal moves every stripe */
+	cst_cache_put(&c, "other", old, ticket);
+	assert_int_equal(value_of(&c, "other"), -1);
+	json_decref(old);
+	cst_cache_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_get_put_drop_clear),
 		cmocka_unit_test(test_full_and_sweep),
+		cmocka_unit_test(test_fill_after_drop_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
