@@ -136,8 +136,12 @@ static int read_log(json_t **out, cst_audit_tally *t, const char *path, int64_t 
 			s.unreadable++;
 			continue;
 		}
+		if (f.time_ns == 0) { /* no time, or an impossible one: no place in any window */
+			s.unreadable++;
+			continue;
+		}
 		seen(&s, f.time_ns);
-		s.before += (uint64_t)(f.time_ns != 0 && f.time_ns < since_ns);
+		s.before += (uint64_t)(f.time_ns < since_ns);
 		s.counted += (uint64_t)cst_audit_tally_add(t, &f);
 	}
 	if (rc == 0) {

@@ -222,7 +222,7 @@ expect_not_in "$BODY" "teams/ml/" "purged"
 
 # -- approle ----------------------------------------------------------------
 req POST sys/auth/approle "${ROOT[@]}" -d '{"type":"approle"}'
-req POST auth/approle/role/svc "${ROOT[@]}" -d '{"token_policies":["dev"],"secret_id_ttl":"1s","secret_id_bound_cidrs":"127.0.0.1/32,127.0.0.4/32"}'
+req POST auth/approle/role/svc "${ROOT[@]}" -d '{"token_policies":["dev"],"secret_id_ttl":"4s","secret_id_bound_cidrs":"127.0.0.1/32,127.0.0.4/32"}'
 expect_eq "$CODE" 204 "role svc"
 req GET auth/approle/role/svc/role-id "${ROOT[@]}"
 RID=$(json_get 'd["data"]["role_id"]')
@@ -234,7 +234,9 @@ expect_in "$BODY" "CIDR restrictions on the secret ID"
 req POST auth/approle/login -d "{\"role_id\":\"$RID\",\"secret_id\":\"$SID\"}"
 expect_eq "$CODE" 200 "approle login"
 expect_eq "$(json_get 'd["auth"]["metadata"]["role_name"]')" svc "metadata.role_name"
-sleep 2
+# A TTL of 4 s, not 1: the three requests above must fit in it on a busy
+# CI machine too (with 1 s the login once found the secret_id expired).
+sleep 4.5
 # "secret_id has expired" until the sweep (every 5 s) removes it, then
 # "invalid role or secret ID" (the unit test checks the first exactly).
 req POST auth/approle/login -d "{\"role_id\":\"$RID\",\"secret_id\":\"$SID\"}"
@@ -255,7 +257,7 @@ expect_in "$BODY" "missing role_id"
 # The sweep removes expired secret_ids without a login touching them.
 req POST auth/approle/role/svc/secret-id "${ROOT[@]}"
 ACC=$(json_get 'd["data"]["secret_id_accessor"]')
-sleep 7 # the server sweeps every 5 s
+sleep 10 # expired after 4 s; the server sweeps every 5 s
 req LIST auth/approle/role/svc/secret-id "${ROOT[@]}"
 expect_eq "$CODE" 404 "swept"
 req POST auth/approle/role/svc/secret-id-accessor/lookup "${ROOT[@]}" -d "{\"secret_id_accessor\":\"$ACC\"}"

@@ -142,10 +142,14 @@ expect_eq "$OUT" "*****
 *****" "head"
 
 # The masking parent passes signals on; the command's handler decides.
-set -m # jobs in their own process group, signals not ignored
+# env --default-signal: a test run started in the background of a shell
+# without job control inherits SIGINT and SIGQUIT ignored, custos passes
+# that on to the command as an exec would, and a bash started with a
+# signal ignored cannot trap it (this loop then waited forever).
+set -m # jobs in their own process group
 for sig in INT TERM HUP QUIT USR1 USR2 WINCH; do
 	so="$T_DIR/sig-$sig.out"
-	"$CUSTOS_BIN" run --mask --path openai/prod -- bash -c \
+	env --default-signal "$CUSTOS_BIN" run --mask --path openai/prod -- bash -c \
 		"trap 'echo got-$sig; exit 42' $sig; echo ready; while :; do sleep 0.05; done" \
 		>"$so" 2>&1 &
 	pid=$!

@@ -84,7 +84,8 @@ fi
 # A log written by hand, next to the device's (a server reads only there):
 # failed logins of a hostile user name and an unknown approle role_id, a
 # principal and a team that need escaping, a root token no longer alive, an
-# entry 40 days old, a chain line and a line that is no entry.
+# entry 40 days old, a chain line, a line that is no entry and one whose
+# time is impossible (February 30th: unreadable, not silently left out).
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 OLD=$(date -u -d '-40 days' +%Y-%m-%dT%H:%M:%SZ)
 cat >"$HAND" <<EOF
@@ -95,6 +96,7 @@ cat >"$HAND" <<EOF
 {"time":"$NOW","type":"request","auth":{"client_token":"hmac-sha256:01","accessor":"hmac-sha256:02","display_name":"token-\"q\"&<i>|pipe|","policies":["default"],"entity_id":"","token_type":"service","teams":["ml","a|b<c>"]},"request":{"id":"r3","operation":"read","mount_type":"kv","mount_point":"secret/","path":"secret/data/app/plain","remote_address":"10.0.0.7"},"seq":5,"chain":"hmac-sha256:00"}
 {"time":"$NOW","type":"request","auth":{"client_token":"hmac-sha256:03","accessor":"hmac-sha256:deadbeefdeadbeefdeadbeef","display_name":"root","policies":["root"],"entity_id":"","token_type":"service"},"request":{"id":"r4","operation":"update","mount_type":"system","mount_point":"sys/","path":"sys/policies/acl/x","remote_address":"10.0.0.7"},"seq":6,"chain":"hmac-sha256:00"}
 this line is no audit entry
+{"time":"2026-02-30T10:00:00Z","type":"request","auth":{},"request":{"id":"r5","operation":"read","path":"secret/data/x"},"seq":7,"chain":"hmac-sha256:00"}
 EOF
 
 expect_status 0 custos report --format json -o "$T_DIR/r.json"
@@ -170,7 +172,7 @@ eq("hand failed targets", sorted((t["method"], t["name"]) for t in ha["logins"][
    [("approle", "(unknown role_id)"), ("userpass", "<img src=x onerror=alert(1)>")])
 eq("hand requests", ha["requests"], 2)
 eq("hand root", (ha["root"]["requests"], ha["root"]["by_token"][0]["alive"]), (1, False))
-eq("hand source", (ha["sources"][0]["lines"], ha["sources"][0]["unreadable_lines"], ha["sources"][0]["entries_before_window"]), (7, 1, 2))
+eq("hand source", (ha["sources"][0]["lines"], ha["sources"][0]["unreadable_lines"], ha["sources"][0]["entries_before_window"]), (8, 2, 2))
 eq("hand teams", sorted(t["team"] or "" for t in ha["by_team"]), ["", "a|b<c>", "ml"])
 eq("hand summary failed", h["summary"]["failed_logins"], 2)
 eq("60 days", h60["audit"]["logins"]["failed"], 3)
