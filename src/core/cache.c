@@ -105,14 +105,6 @@ static size_t stripe_of(const char *key)
 	return cst_hash_str(key) % CST_CACHE_STRIPES;
 }
 
-uint64_t cst_cache_ticket(cst_cache *c, const char *key)
-{
-	pthread_mutex_lock(&c->lock);
-	uint64_t t = c->drops[stripe_of(key)];
-	pthread_mutex_unlock(&c->lock);
-	return t;
-}
-
 void cst_cache_clear(cst_cache *c)
 {
 	pthread_mutex_lock(&c->lock);
@@ -150,11 +142,12 @@ static cst_cache_entry **find(cst_cache *c, const char *key)
 	return p;
 }
 
-json_t *cst_cache_get(cst_cache *c, const char *key)
+json_t *cst_cache_get(cst_cache *c, const char *key, uint64_t *ticket)
 {
 	json_t *v = NULL;
 	int64_t now = cst_now_ns();
 	pthread_mutex_lock(&c->lock);
+	*ticket = c->drops[stripe_of(key)];
 	cst_cache_entry *e = c->slots ? *find(c, key) : NULL;
 	if (e && e->expires > now)
 		v = json_incref(e->value);

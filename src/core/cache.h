@@ -21,25 +21,23 @@ typedef struct cst_cache {
 	size_t nslots, count, max;
 	int64_t ttl_ns;
 	/* Moved by every drop of a key in the stripe (and by a clear): see
-	 * cst_cache_ticket. */
+	 * cst_cache_get. */
 	uint64_t drops[CST_CACHE_STRIPES];
 } cst_cache;
 
 void cst_cache_init(cst_cache *c, size_t max_entries, int64_t ttl_ns);
 void cst_cache_release(cst_cache *c);
 
-/* A new reference to the cached value, or NULL (absent or expired). */
-json_t *cst_cache_get(cst_cache *c, const char *key);
-/* Filling the cache after a miss: take a ticket before reading storage,
- * then put what was read with it. The put is refused if the key was
- * dropped in between: a writer changes storage and drops the key after,
- * so a reader that read the old record before the change would otherwise
- * put it back after the drop, and a revoked token or an old policy would
- * be served until the TTL. (Drops are counted per stripe of keys, so an
- * unrelated drop in the same stripe only costs a refill.) */
-uint64_t cst_cache_ticket(cst_cache *c, const char *key);
+/* A new reference to the cached value, or NULL (absent or expired).
+ * *ticket is what a fill after a miss hands to cst_cache_put: the put is
+ * refused if the key was dropped since. A writer changes storage, then
+ * drops the key; a reader that missed and read the old record before the
+ * change would otherwise put it back after the drop, and a revoked token
+ * or an old policy would be served until the TTL. (Drops are counted per
+ * stripe of keys: an unrelated drop in the same stripe costs a refill.) */
+json_t *cst_cache_get(cst_cache *c, const char *key, uint64_t *ticket);
 /* Stores a reference to value (replacing any old one), unless key's
- * stripe saw a drop or a clear since ticket was taken. */
+ * stripe saw a drop or a clear since the get that gave ticket. */
 void cst_cache_put(cst_cache *c, const char *key, json_t *value, uint64_t ticket);
 void cst_cache_drop(cst_cache *c, const char *key);
 void cst_cache_clear(cst_cache *c);

@@ -316,10 +316,10 @@ int cst_policy_put(cst_vault *v, const char *name, const char *text)
 static int load(json_t **out, cst_vault *v, const char *name)
 {
 	char key[256];
-	if ((*out = cst_cache_get(&v->policy_cache, name)) != NULL)
+	uint64_t ticket;
+	if ((*out = cst_cache_get(&v->policy_cache, name, &ticket)) != NULL)
 		return CST_OK; /* records are never changed in place: sharing is safe */
 	snprintf(key, sizeof(key), POLICY_PREFIX "%s", name);
-	uint64_t ticket = cst_cache_ticket(&v->policy_cache, name);
 	int rc = cst_barrier_get_json(&v->barrier, key, out, NULL);
 	if (rc == CST_ENOTFOUND && strcmp(name, "default") == 0) {
 		json_t *rules = NULL;

@@ -121,7 +121,8 @@ static int random_string(char *out, size_t chars)
 static int load_entry(json_t **out, cst_vault *v, const char *hash, int shared)
 {
 	char key[KEY_MAX];
-	json_t *cached = cst_cache_get(&v->token_cache, hash);
+	uint64_t ticket;
+	json_t *cached = cst_cache_get(&v->token_cache, hash, &ticket);
 	if (cached != NULL) {
 		if (shared) {
 			*out = cached;
@@ -132,7 +133,6 @@ static int load_entry(json_t **out, cst_vault *v, const char *hash, int shared)
 		return *out ? CST_OK : cst_fail(CST_ENOMEM, "out of memory");
 	}
 	snprintf(key, sizeof(key), ID_PREFIX "%s", hash);
-	uint64_t ticket = cst_cache_ticket(&v->token_cache, hash);
 	int rc = cst_barrier_get_json(&v->barrier, key, out, NULL);
 	if (rc == CST_OK) {
 		json_t *copy = shared ? json_incref(*out) : json_deep_copy(*out);
@@ -218,7 +218,7 @@ static int save_entry(cst_vault *v, const char *hash, json_t *entry, int is_new,
 	cst_cache_drop(&v->token_cache, hash);
 	int rc = cst_barrier_batch(&v->barrier, ops, n);
 	/* Again after: a reader that read the old entry before the batch
-	 * must not put it back (cst_cache_ticket). */
+	 * must not put it back (see cst_cache_get). */
 	cst_cache_drop(&v->token_cache, hash);
 	free(text);
 	return rc;

@@ -33,17 +33,27 @@ int64_t kv_int(const json_t *obj, const char *field)
 	return (int64_t)json_integer_value(json_object_get(obj, field));
 }
 
+/* A version's key in the metadata's "versions" map: its number. */
+typedef struct version_name {
+	char s[24];
+} version_name;
+
+static version_name name_of(uint64_t version)
+{
+	version_name n;
+	snprintf(n.s, sizeof(n.s), "%llu", (unsigned long long)version);
+	return n;
+}
+
 json_t *kv_version_info(const json_t *meta, uint64_t version)
 {
-	char k[24];
-	snprintf(k, sizeof(k), "%llu", (unsigned long long)version);
-	return json_object_get(json_object_get(meta, "versions"), k);
+	return json_object_get(json_object_get(meta, "versions"), name_of(version).s);
 }
 
 json_t *kv_version_info_mut(json_t *meta, uint64_t version)
 {
-	char k[24];
-	snprintf(k, sizeof(k), "%llu", (unsigned long long)version);
+	version_name name = name_of(version);
+	const char *k = name.s;
 	json_t *versions = json_object_get(meta, "versions");
 	json_t *own = json_copy(json_object_get(versions, k)); /* an entry holds only scalars */
 	if (own == NULL || json_object_set_new(versions, k, own) < 0)
@@ -357,11 +367,8 @@ static int trim_ops(cst_engine_ctx *ctx, json_t *meta, const json_t *config, cha
 	/* A batch holds at most cap ops; what is left is trimmed next time,
 	 * since "oldest" then still points at it. */
 	for (; v < keep_from && *n_ops < cap; v++) {
-		char k[24];
-		snprintf(k, sizeof(k), "%llu", (unsigned long long)v);
-		if (json_object_get(versions, k) == NULL)
-			continue;
-		json_object_del(versions, k);
+		if (json_object_del(versions, name_of(v).s) < 0)
+			continue; /* not there */
 		int rc = kv_version_key(keys[*n_ops], ctx, ctx->rest, v);
 		if (rc < 0)
 			return rc;
@@ -442,9 +449,7 @@ static int write_version_into(cst_engine_ctx *ctx, kv_record *rec, json_t *data,
 		dva = cfg_dva;
 	if (dva > CST_LIMIT_MAX_DURATION) /* stored before the limit: clamp, never overflow */
 		dva = CST_LIMIT_MAX_DURATION;
-	char vk[24];
-	snprintf(vk, sizeof(vk), "%llu", (unsigned long long)version);
-	json_object_set_new(json_object_get(meta, "versions"), vk,
+	json_object_set_new(json_object_get(meta, "versions"), name_of(version).s,
 	                    json_pack("{s:I, s:I, s:b}", "created", (json_int_t)now, "deleted",
 	                              (json_int_t)(dva > 0 ? now + dva * 1000000000LL : 0),
 	                              "destroyed", 0));
