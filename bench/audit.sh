@@ -9,6 +9,11 @@
 #      disk as the vaults. wrk -t1 -c32 -d10s --latency, a warm-up each,
 #      then ROUNDS rounds alternating off, on, off, on, ... with the load
 #      average and the server's CPU time per request.
+#      With FLOOR_MODES (for example "two behind-drop"), one more audited
+#      server per mode joins the rounds: a build of this tree with
+#      bench/audit_floor.patch, whose entries are fixed bytes of a KV
+#      read's entry sizes written with no text, HMAC, digest or chain
+#      (modes: see the patch). What the log's bytes alone cost here.
 #   2. `custos audit verify` of the audited server's log (hundreds of MB
 #      after phase 1; topped up with extra wrk time to at least VERIFY_MB),
 #      ROUNDS times, alternating with `openssl dgst -sha256` of the same file (the
@@ -17,7 +22,8 @@
 # Servers listen on 127.0.0.1 and are stopped by PID; everything lives in
 # a temp dir under TMPDIR, removed on exit. Raw outputs and the summary go
 # to RESULTS (default /tmp/custos-bench/audit-DATE). Knobs: ROUNDS (5),
-# DUR (10s), WARMUP_DUR (5s), VERIFY_MB (500), BUILD (build), RESULTS.
+# DUR (10s), WARMUP_DUR (5s), VERIFY_MB (500), BUILD (build), RESULTS,
+# FLOOR_MODES (none).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +33,7 @@ ROUNDS=${ROUNDS:-5}
 DUR=${DUR:-10s}
 WARMUP_DUR=${WARMUP_DUR:-5s}
 VERIFY_MB=${VERIFY_MB:-500}
+FLOOR_MODES=${FLOOR_MODES:-}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=${RESULTS:-/tmp/custos-bench/audit-$STAMP}
 SERVER=$BUILD/custos-server
@@ -40,11 +47,13 @@ unset CUSTOS_VAULT CUSTOS_KEY_FILE CUSTOS_MASTER_KEY CUSTOS_PASSPHRASE_FILE CUST
 
 cpu_ticks() { awk '{print $14 " " $15}' "/proc/$1/stat"; } # user, system
 
-# start NAME: a dev server on its own sqlite vault; sets PORT_<NAME>, PID_<NAME>, TOKEN_<NAME>.
+# start NAME [FLOOR_MODE]: a dev server on its own sqlite vault (the floor
+# build with AUDIT_FLOOR=MODE when given); sets PORT_<NAME>, PID_<NAME>, TOKEN_<NAME>.
 start() {
-	local name=$1 port
+	local name=$1 mode=${2:-} port server=$SERVER
 	port=$(free_port)
-	"$SERVER" --dev --dev-listen-address "127.0.0.1:$port" --dev-root-token-id root \
+	[ -n "$mode" ] && server=$WORK/floor/build/custos-server
+	env ${mode:+AUDIT_FLOOR=$mode} "$server" --dev --dev-listen-address "127.0.0.1:$port" --dev-root-token-id root \
 		--vault "$WORK/$name.db" >"$RESULTS/server-$name.log" 2>&1 &
 	local pid=$!
 	PIDS+=("$pid")
@@ -92,21 +101,40 @@ cat "$RESULTS/env.txt" >&2
 : >"$RESULTS/runs.tsv"
 : >"$RESULTS/verify.tsv"
 
+KEYS=(off on)
+if [ -n "$FLOOR_MODES" ]; then
+	log "building the floor server (bench/audit_floor.patch on HEAD)"
+	mkdir "$WORK/floor"
+	git archive HEAD | tar -x -C "$WORK/floor"
+	(cd "$WORK/floor" && git apply "$ROOT/bench/audit_floor.patch")
+	make -C "$WORK/floor" -j"$(nproc)" build/custos-server >"$RESULTS/floor-build.log" 2>&1
+	for mode in $FLOOR_MODES; do
+		key=floor_${mode//-/_}
+		KEYS+=("$key")
+		start "$key" "$mode"
+	done
+fi
 start off
 start on
 mkdir -p "$WORK/logs"
 AUDIT_LOG=$WORK/logs/audit.log
 CUSTOS_ADDR=http://127.0.0.1:$PORT_on CUSTOS_TOKEN=root "$CLI" audit enable file path="$AUDIT_LOG" >/dev/null
+for key in "${KEYS[@]:2}"; do
+	eval "port=\$PORT_$key"
+	CUSTOS_ADDR=http://127.0.0.1:$port CUSTOS_TOKEN=root "$CLI" audit enable file path="$WORK/logs/$key.log" >/dev/null
+done
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Vault-Token: $TOKEN_on" "http://127.0.0.1:$PORT_on/v1/secret/data/bench/s1")
 [ "$code" = 200 ] || { echo "audit.sh: the audited server does not serve the read ($code)" >&2; exit 1; }
 grep -q '"path":"secret/data/bench/s1"' "$AUDIT_LOG" || { echo "audit.sh: nothing audited" >&2; exit 1; }
 
 log "phase 1: KV reads, audit off vs on (load $(cut -d' ' -f1-3 /proc/loadavg))"
-run warmup-off off "$WARMUP_DUR"
-run warmup-on on "$WARMUP_DUR"
+for key in "${KEYS[@]}"; do
+	run "warmup-$key" "$key" "$WARMUP_DUR"
+done
 for r in $(seq 1 "$ROUNDS"); do
-	run "off-$r" off "$DUR"
-	run "on-$r" on "$DUR"
+	for key in "${KEYS[@]}"; do
+		run "$key-$r" "$key" "$DUR"
+	done
 done
 ls -l "$WORK/logs" >"$RESULTS/log-files.txt"
 
@@ -114,8 +142,9 @@ ls -l "$WORK/logs" >"$RESULTS/log-files.txt"
 while [ "$(( $(stat -c %s "$AUDIT_LOG") / 1048576 ))" -lt "$VERIFY_MB" ]; do
 	run "fill-$(date +%s)" on "$DUR"
 done
-stop_pid "$PID_on"
-stop_pid "$PID_off"
+for key in "${KEYS[@]}"; do
+	eval "stop_pid \$PID_$key"
+done
 SIZE=$(stat -c %s "$AUDIT_LOG")
 LINES=$(wc -l <"$AUDIT_LOG")
 log "phase 2: verify a log of $((SIZE / 1048576)) MiB, $LINES lines (load $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -131,9 +160,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	log "verify $r: $(cat "$RESULTS/verify-$r.txt")"
 done
 
-python3 - "$RESULTS" "$ROUNDS" "$SIZE" "$LINES" <<'EOF' | tee "$RESULTS/summary.md"
+python3 - "$RESULTS" "$ROUNDS" "$SIZE" "$LINES" "${KEYS[@]:2}" <<'EOF' | tee "$RESULTS/summary.md"
 import os, re, statistics as st, sys
 res, rounds, size, lines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+floors = [(k, "floor, " + k[6:].replace("_", "-") + ": the bytes alone (audit_floor.patch)") for k in sys.argv[5:]]
 hz = os.sysconf("SC_CLK_TCK")
 runs = {}
 for line in open(os.path.join(res, "runs.tsv")):
@@ -157,7 +187,7 @@ meds = {}
 print(f"Medians of {rounds} alternating rounds of `wrk -t1 -c32 -d10s --latency` (after a warm-up each).\n")
 print("| server | req/s | p99 | server CPU per request | of which user / system | non-2xx | load avg (1 min) |")
 print("| --- | --- | --- | --- | --- | --- | --- |")
-for key, label in [("off", "audit off"), ("on", "audit on: file device, same disk")]:
+for key, label in [("off", "audit off"), ("on", "audit on: file device, same disk")] + floors:
     s = [wrk(f"{key}-{r}") for r in range(1, rounds + 1)]
     rps, rm = fmt([x[0] for x in s], 0)
     p99, pm = fmt([x[1] for x in s], 2, " ms")
@@ -169,6 +199,8 @@ for key, label in [("off", "audit off"), ("on", "audit on: file device, same dis
     print(f"| {label} | {rps} | {p99} | {cpu} | {us:.1f} / {ss:.1f} us | {sum(x[3] for x in s)} | {min(loads):.2f}-{max(loads):.2f} |")
 print(f"\nAudit on / off: req/s {meds['on'][0] / meds['off'][0]:.2f} (target >= 0.80), "
       f"p99 {meds['on'][1] / meds['off'][1]:.2f}, CPU per request {meds['on'][2] / meds['off'][2]:.2f}.")
+for key, label in floors:
+    print(f"{label.split(':')[0]} / off: req/s {meds[key][0] / meds['off'][0]:.2f}.")
 rows = [l.split("\t") for l in open(os.path.join(res, "verify.tsv"))]
 v = [size / 1e6 / float(r[2]) for r in rows]
 h = [size / 1e6 / float(r[3]) for r in rows]
