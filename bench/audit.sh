@@ -160,10 +160,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	log "verify $r: $(cat "$RESULTS/verify-$r.txt")"
 done
 
-python3 - "$RESULTS" "$ROUNDS" "$SIZE" "$LINES" "${KEYS[@]:2}" <<'EOF' | tee "$RESULTS/summary.md"
+python3 - "$RESULTS" "$ROUNDS" "$SIZE" "$LINES" "$DUR" "${KEYS[@]:2}" <<'EOF' | tee "$RESULTS/summary.md"
 import os, re, statistics as st, sys
-res, rounds, size, lines = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-floors = [(k, "floor, " + k[6:].replace("_", "-") + ": the bytes alone (audit_floor.patch)") for k in sys.argv[5:]]
+res, rounds, size, lines, dur = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+floors = [(k, "floor, " + k[6:].replace("_", "-") + ": the bytes alone (audit_floor.patch)") for k in sys.argv[6:]]
 hz = os.sysconf("SC_CLK_TCK")
 runs = {}
 for line in open(os.path.join(res, "runs.tsv")):
@@ -184,7 +184,7 @@ def fmt(vals, digits, unit=""):
         s += f" (min {min(vals):,.{digits}f}, max {max(vals):,.{digits}f})"
     return s, med
 meds = {}
-print(f"Medians of {rounds} alternating rounds of `wrk -t1 -c32 -d10s --latency` (after a warm-up each).\n")
+print(f"Medians of {rounds} alternating rounds of `wrk -t1 -c32 -d{dur} --latency` (after a warm-up each).\n")
 print("| server | req/s | p99 | server CPU per request | of which user / system | non-2xx | load avg (1 min) |")
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for key, label in [("off", "audit off"), ("on", "audit on: file device, same disk")] + floors:
