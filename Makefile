@@ -106,6 +106,7 @@ LIB_OBJS := \
 	src/report/report_audit.o \
 	src/report/report.o \
 	src/report/render_common.o \
+	src/report/render_table.o \
 	src/report/render_md.o \
 	src/report/render_html.o \
 	src/report/svg.o

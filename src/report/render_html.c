@@ -1,6 +1,7 @@
 /* render_html.c - a report as one self-contained HTML page (no external
  * style, script, font or image): a summary that says what needs a
- * person's attention, then sections with SVG charts (svg.c) and tables.
+ * person's attention, then sections with SVG charts (svg.c) and tables
+ * (the columns from render_table.c, drawn by html_tables).
  * Status is said in words and symbols, never by colour alone; every
  * string from the report goes through cst_html_escape. */
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include "core/error.h"
 #include "report/audit_scan.h"
 #include "report/render_common.h"
+#include "report/render_table.h"
 #include "report/report.h"
 #include "report/svg.h"
 #include "util/html.h"
@@ -20,13 +22,6 @@
 static void text(rw *h, const char *s)
 {
 	rw_html(h, s, s ? strlen(s) : 0);
-}
-
-static void td(rw *h, const char *s)
-{
-	rw_raw(h, "<td>");
-	text(h, s);
-	rw_raw(h, "</td>");
 }
 
 static void td_num(rw *h, long long v)
@@ -83,19 +78,71 @@ static void tend(rw *h)
 
 static void badge(rw *h, const char *status)
 {
-	if (!strcmp(status, "overdue"))
-		rw_raw(h, "<span class=\"badge overdue\">&#9888; overdue</span>");
-	else if (!strcmp(status, "expiring"))
-		rw_raw(h, "<span class=\"badge soon\">&#9719; due soon</span>");
-	else if (!strcmp(status, "ok"))
-		rw_raw(h, "<span class=\"badge ok\">&#10003; ok</span>");
-	else if (!strcmp(status, "deleted"))
-		rw_raw(h, "<span class=\"badge\">deleted</span>");
-	else if (!strcmp(status, "empty"))
-		rw_raw(h, "<span class=\"badge\">no version</span>");
-	else
-		rw_raw(h, "<span class=\"badge\">no policy</span>");
+	static const char *const look[] = {"badge", "badge ok", "badge soon", "badge overdue"};
+	static const char *const symbol[] = {"", "&#10003; ", "&#9719; ", "&#9888; "};
+	status_word sw = report_status_word(status);
+	rw_printf(h, "<span class=\"%s\">%s", look[sw.level], symbol[sw.level]);
+	text(h, sw.word);
+	rw_raw(h, "</span>");
 }
+
+static void html_open(table *t, const char *caption)
+{
+	thead(t->w, caption, t->cols, t->ncols);
+}
+
+static void html_row(table *t, const table_cell *cells, size_t n)
+{
+	rw *h = t->w;
+	rw_raw(h, "<tr>");
+	for (size_t i = 0; i < n; i++) {
+		const table_cell *c = &cells[i];
+		int number = i < t->ncols && t->cols[i][0] == '>';
+		switch (c->kind) {
+		case CELL_NUM:
+			td_num(h, c->n);
+			break;
+		case CELL_WHEN:
+			td_when(h, c->s);
+			break;
+		case CELL_NAME:
+			rw_raw(h, "<td class=\"name\">");
+			text(h, c->s);
+			break;
+		case CELL_STATUS:
+			rw_raw(h, "<td>");
+			badge(h, c->s);
+			break;
+		case CELL_NONE:
+			rw_raw(h, number ? "<td class=\"num\">&ndash;" : "<td>&ndash;");
+			break;
+		case CELL_REST:
+			rw_printf(h, "<td colspan=\"%zu\">", t->ncols > i ? t->ncols - i : 1);
+			text(h, c->s);
+			break;
+		case CELL_TEXT:
+			rw_raw(h, "<td>");
+			text(h, c->s);
+			break;
+		}
+		if (c->kind == CELL_NUM || c->kind == CELL_WHEN)
+			continue; /* closed by td_num, td_when */
+		if (c->tag) {
+			rw_raw(h, " <span class=\"note\">(");
+			text(h, c->tag);
+			rw_raw(h, ")</span>");
+		}
+		rw_raw(h, "</td>");
+	}
+	rw_raw(h, "</tr>");
+}
+
+static void html_close(table *t)
+{
+	tend(t->w);
+}
+
+static const table_sink html_tables = {html_open, html_row, html_close};
 
 static const char style[] =
 	":root{--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--soft:#f6f8fa;--bad:#a40e26;"
@@ -226,17 +273,6 @@ static void summary(rw *h, const json_t *r)
 	       "</a><a href=\"#access\">Access</a><a href=\"#about\">About this report</a></nav>");
 }
 
-static void secret_cells(rw *h, const json_t *it)
-{
-	rw_raw(h, "<td class=\"name\">");
-	text(h, rj_str(it, "name"));
-	rw_raw(h, "</td><td class=\"name\">");
-	text(h, rj_str(it, "mount"));
-	rw_raw(h, "</td>");
-	td(h, rj_name(it, "team", "\xe2\x80\x93"));
-	td(h, rj_name(it, "type", "untyped"));
-}
-
 static void attention(rw *h, const json_t *r, int64_t now)
 {
 	const json_t *s = json_object_get(r, "secrets");
@@ -254,22 +290,7 @@ static void attention(rw *h, const json_t *r, int64_t now)
 	text(h, warn);
 	rw_raw(h, ", soonest first. Rotate a credential with <code>custos put NAME ...</code>; change its "
 	       "policy with <code>custos meta NAME --rotate-every 90d --expires-at TIME</code>.</p>");
-	static const char *const cols[] = {"Status", "Secret", "Mount", "Team", "Type", "Why", "Due"};
-	thead(h, NULL, cols, 7);
-	size_t i;
-	json_t *x;
-	json_array_foreach(att, i, x) {
-		char why[400];
-		rw_raw(h, "<tr><td>");
-		badge(h, rj_str(x, "status"));
-		rw_raw(h, "</td>");
-		secret_cells(h, x);
-		rj_why(why, sizeof(why), x, now);
-		td(h, why);
-		td_when(h, rj_str(x, "due"));
-		rw_raw(h, "</tr>");
-	}
-	tend(h);
+	table_attention(h, &html_tables, att, now);
 	if (rj_int(s, "attention_not_listed"))
 		rw_printf(h, "<p class=\"note\">%lld more are not listed.</p>", rj_int(s, "attention_not_listed"));
 	rw_raw(h, "</section>");
@@ -324,46 +345,10 @@ static void secrets(rw *h, const json_t *r)
 	bars_figure(h, "sec-age", "Time since the current version was written",
 	            json_object_get(s, "by_rotation_age"), "bucket", "count", "-", "secrets");
 	rw_raw(h, "</div>");
-	static const char *const tcols[] = {"Team", ">Secrets", ">Overdue", ">Due soon", ">Within policy",
-	                                    ">No policy"};
-	thead(h, "Secrets by team and status", tcols, 6);
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(s, "by_team"), i, x) {
-		rw_raw(h, "<tr>");
-		td(h, rj_name(x, "team", "no team"));
-		td_num(h, rj_int(x, "count"));
-		td_num(h, rj_int(x, "overdue"));
-		td_num(h, rj_int(x, "expiring"));
-		td_num(h, rj_int(x, "ok"));
-		td_num(h, rj_int(x, "unmanaged"));
-		rw_raw(h, "</tr>");
-	}
-	tend(h);
+	table_secrets_by_team(h, &html_tables, json_object_get(s, "by_team"));
 	const json_t *stale = json_object_get(s, "least_recently_rotated");
-	if (json_array_size(stale)) {
-		static const char *const cols[] = {"Secret", "Mount", "Team", "Type", "Last rotation",
-		                                   ">Days ago", "Rotation policy", "Status"};
-		thead(h, "Least recently rotated", cols, 8);
-		json_array_foreach(stale, i, x) {
-			rw_raw(h, "<tr>");
-			secret_cells(h, x);
-			td_when(h, rj_str(x, "last_rotation"));
-			td_num(h, rj_int(x, "rotation_age_days"));
-			if (rj_int(x, "rotate_every_seconds") > 0) {
-				char every[48], p[64];
-				rj_span(every, sizeof(every), rj_int(x, "rotate_every_seconds"));
-				snprintf(p, sizeof(p), "every %s", every);
-				td(h, p);
-			} else {
-				td(h, "\xe2\x80\x93");
-			}
-			rw_raw(h, "<td>");
-			badge(h, rj_str(x, "status"));
-			rw_raw(h, "</td></tr>");
-		}
-		tend(h);
-	}
+	if (json_array_size(stale))
+		table_least_rotated(h, &html_tables, stale);
 	rw_raw(h, "</section>");
 }
 
@@ -375,28 +360,7 @@ static void teams(rw *h, const json_t *r)
 		rw_raw(h, "<p class=\"empty\">No teams yet (<code>custos team create</code>).</p></section>");
 		return;
 	}
-	static const char *const cols[] = {"Team", ">Secrets", ">Overdue", ">Due soon", ">Live tokens",
-	                                   ">Requests"};
-	thead(h, NULL, cols, 6);
-	size_t i;
-	json_t *x;
-	json_array_foreach(t, i, x) {
-		rw_raw(h, "<tr><td>");
-		text(h, rj_str(x, "team"));
-		if (!json_is_true(json_object_get(x, "exists")))
-			rw_raw(h, " <span class=\"note\">(deleted)</span>");
-		rw_raw(h, "</td>");
-		td_num(h, rj_int(x, "secrets"));
-		td_num(h, rj_int(x, "overdue"));
-		td_num(h, rj_int(x, "expiring"));
-		td_num(h, rj_int(x, "live_tokens"));
-		if (json_is_integer(json_object_get(x, "requests")))
-			td_num(h, rj_int(x, "requests"));
-		else
-			rw_raw(h, "<td class=\"num\">&ndash;</td>");
-		rw_raw(h, "</tr>");
-	}
-	tend(h);
+	table_teams(h, &html_tables, t);
 	rw_raw(h, "</section>");
 }
 
@@ -427,35 +391,9 @@ static void tokens(rw *h, const json_t *r)
 	} else {
 		rw_raw(h, "<p>A root token may do anything. Revoke those nobody needs "
 		       "(<code>custos token revoke</code>).</p>");
-		static const char *const cols[] = {"Display name", "Created", "Expires", "Made by"};
-		thead(h, NULL, cols, 4);
-		size_t i;
-		json_t *x;
-		json_array_foreach(roots, i, x) {
-			rw_raw(h, "<tr>");
-			td(h, rj_str(x, "display_name"));
-			td_when(h, rj_str(x, "created_time"));
-			if (rj_str(x, "expire_time"))
-				td_when(h, rj_str(x, "expire_time"));
-			else
-				rw_raw(h, "<td><span class=\"badge overdue\">&#9888; never</span></td>");
-			rw_raw(h, "<td class=\"name\">");
-			text(h, rj_str(x, "path"));
-			rw_raw(h, "</td></tr>");
-		}
-		tend(h);
+		table_root_tokens(h, &html_tables, roots);
 	}
 	rw_raw(h, "</section>");
-}
-
-static void counts_row(rw *h, const json_t *x)
-{
-	td_num(h, rj_int(x, "requests"));
-	td_num(h, rj_int(x, "secret_reads"));
-	td_num(h, rj_int(x, "secret_writes"));
-	td_num(h, rj_int(x, "errors"));
-	td_num(h, rj_int(x, "denied"));
-	td_when(h, rj_str(x, "last_seen"));
 }
 
 static void timeline(rw *h, const json_t *a)
@@ -563,28 +501,7 @@ static void access(rw *h, const json_t *r)
 		rw_raw(h, "</figure></div>");
 		free(bars);
 		free(labels);
-		static const char *const cols[] = {"User or role", "Method", "Mount", ">Failed",
-		                                   ">Succeeded", "Last failure", "Last error", "From"};
-		thead(h, NULL, cols, 8);
-		json_array_foreach(targets, i, x) {
-			rw_raw(h, "<tr><td class=\"name\">");
-			text(h, rj_str(x, "name"));
-			rw_raw(h, "</td>");
-			td(h, rj_str(x, "method"));
-			rw_raw(h, "<td class=\"name\">");
-			text(h, rj_str(x, "mount"));
-			rw_raw(h, "</td>");
-			td_num(h, rj_int(x, "failed"));
-			td_num(h, rj_int(x, "succeeded"));
-			td_when(h, rj_str(x, "last_failure"));
-			td(h, rj_str(x, "last_error"));
-			char from[300];
-			rj_join(from, sizeof(from), json_object_get(x, "addresses"),
-			        json_is_true(json_object_get(x, "more_addresses")));
-			td(h, from);
-			rw_raw(h, "</tr>");
-		}
-		tend(h);
+		table_failed_logins(h, &html_tables, targets);
 	}
 
 	const json_t *root = json_object_get(a, "root");
@@ -594,25 +511,8 @@ static void access(rw *h, const json_t *r)
 	         rj_int(root, "requests"), rj_int(root, "local_requests"));
 	text(h, line);
 	rw_raw(h, "</p>");
-	if (json_array_size(json_object_get(root, "by_token"))) {
-		static const char *const cols[] = {"Token", "Accessor, as logged", ">Requests", "Last used"};
-		thead(h, NULL, cols, 4);
-		json_array_foreach(json_object_get(root, "by_token"), i, x) {
-			char acc[40];
-			snprintf(acc, sizeof(acc), "%.24s\xe2\x80\xa6", rj_str(x, "accessor"));
-			rw_raw(h, "<tr><td>");
-			if (!json_is_true(json_object_get(x, "alive")))
-				rw_raw(h, "<span class=\"badge\">gone</span> ");
-			text(h, rj_str(x, "token"));
-			rw_raw(h, "</td><td class=\"name\">");
-			text(h, acc);
-			rw_raw(h, "</td>");
-			td_num(h, rj_int(x, "requests"));
-			td_when(h, rj_str(x, "last_used"));
-			rw_raw(h, "</tr>");
-		}
-		tend(h);
-	}
+	if (json_array_size(json_object_get(root, "by_token")))
+		table_root_use(h, &html_tables, json_object_get(root, "by_token"));
 
 	rw_raw(h, "<h3>Requests per team</h3><p>A request counts for each team its token belongs to."
 	       "</p><div class=\"charts\">");
@@ -620,35 +520,10 @@ static void access(rw *h, const json_t *r)
 	            "requests", "no team", "requests");
 	timeline(h, a);
 	rw_raw(h, "</div>");
-	static const char *const tcols[] = {"Team", ">Requests", ">Secret reads", ">Secret writes",
-	                                    ">Errors", ">Denied", "Last seen"};
-	thead(h, NULL, tcols, 7);
-	json_array_foreach(json_object_get(a, "by_team"), i, x) {
-		rw_raw(h, "<tr>");
-		td(h, rj_name(x, "team", "no team"));
-		counts_row(h, x);
-		rw_raw(h, "</tr>");
-	}
-	tend(h);
-
+	table_access(h, &html_tables, json_object_get(a, "by_team"), 0, 0);
 	rw_raw(h, "<h3>Requests per principal</h3>");
-	static const char *const pcols[] = {"Principal", "Teams", ">Requests", ">Secret reads",
-	                                    ">Secret writes", ">Errors", ">Denied", "Last seen"};
 	const json_t *pr = json_object_get(a, "by_principal");
-	thead(h, NULL, pcols, 8);
-	json_array_foreach(pr, i, x) {
-		if (i >= PRINCIPALS_SHOWN)
-			break;
-		rw_raw(h, "<tr><td class=\"name\">");
-		text(h, rj_str(x, "principal"));
-		rw_raw(h, "</td>");
-		char teams[300];
-		rj_join(teams, sizeof(teams), json_object_get(x, "teams"), 0);
-		td(h, teams[0] ? teams : "\xe2\x80\x93"); /* an en dash */
-		counts_row(h, x);
-		rw_raw(h, "</tr>");
-	}
-	tend(h);
+	table_access(h, &html_tables, pr, 1, PRINCIPALS_SHOWN);
 	if (json_array_size(pr) > PRINCIPALS_SHOWN)
 		rw_printf(h, "<p class=\"note\">%zu more principals are in the JSON report "
 		       "(<code>custos report --format json</code>).</p>",
@@ -665,32 +540,8 @@ static void about(rw *h, const json_t *r)
 	       "<code>expires_at</code> has passed or its current version is older than its "
 	       "<code>rotate_every</code>. The report does not check the audit log's chain: "
 	       "<code>custos audit verify</code> does.</p>");
-	if (json_array_size(src)) {
-		static const char *const cols[] = {"Audit log", "Device", ">Lines", ">Entries counted",
-		                                   ">Unreadable lines", "First entry", "Last entry"};
-		thead(h, "Audit logs read", cols, 7);
-		size_t i;
-		json_t *x;
-		json_array_foreach(src, i, x) {
-			rw_raw(h, "<tr><td class=\"name\">");
-			text(h, rj_str(x, "path"));
-			rw_raw(h, "</td>");
-			td(h, rj_name(x, "device", "\xe2\x80\x93"));
-			if (rj_str(x, "error")) {
-				rw_raw(h, "<td colspan=\"5\">");
-				text(h, rj_str(x, "error"));
-				rw_raw(h, "</td></tr>");
-				continue;
-			}
-			td_num(h, rj_int(x, "lines"));
-			td_num(h, rj_int(x, "entries_counted"));
-			td_num(h, rj_int(x, "unreadable_lines"));
-			td_when(h, rj_str(x, "first_time"));
-			td_when(h, rj_str(x, "last_time"));
-			rw_raw(h, "</tr>");
-		}
-		tend(h);
-	}
+	if (json_array_size(src))
+		table_sources(h, &html_tables, src);
 	rw_raw(h, "<p class=\"meta\">custos report, format version ");
 	rw_printf(h, "%lld", rj_int(r, "report_version"));
 	rw_raw(h, ".</p></section>");

@@ -1,6 +1,7 @@
 /* render_md.c - a report as GitHub-flavoured markdown: a summary, then
  * tables in the order a person acts on them (what needs attention,
- * secrets, teams, tokens, access). Every name is escaped for a table cell:
+ * secrets, teams, tokens, access). The tables both formats show come from
+ * render_table.c, drawn here as pipes (md_tables). Every name is escaped for a table cell:
  * markdown punctuation gets a backslash, so a name cannot make a link, an
  * emphasis or a new column, and control characters become spaces. */
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "core/error.h"
 #include "report/audit_scan.h"
 #include "report/render_common.h"
+#include "report/render_table.h"
 #include "report/report.h"
 #include "util/timefmt.h"
 
@@ -60,22 +62,70 @@ static void end_row(rw *m)
 	rw_printf(m, "|\n");
 }
 
-static void when_cell(rw *m, const char *t)
+static void md_open(table *t, const char *caption)
 {
-	char w[48];
-	rj_when(w, sizeof(w), t);
-	cell(m, w);
+	(void)caption; /* markdown says it in a heading */
+	head(t->w, t->cols, t->ncols);
 }
 
-static const char *status_word(const char *status)
+static void md_value(rw *m, const table_cell *c)
 {
-	return !strcmp(status, "overdue")    ? "**OVERDUE**"
-	       : !strcmp(status, "expiring") ? "due soon"
-	       : !strcmp(status, "ok")       ? "ok"
-	       : !strcmp(status, "deleted")  ? "deleted"
-	       : !strcmp(status, "empty")    ? "no version"
-	                                     : "no policy";
+	char v[48];
+	switch (c->kind) {
+	case CELL_NUM:
+		rj_num(v, sizeof(v), c->n);
+		rw_printf(m, "%s", v);
+		break;
+	case CELL_WHEN:
+		rj_when(v, sizeof(v), c->s);
+		text(m, v);
+		break;
+	case CELL_STATUS: {
+		status_word sw = report_status_word(c->s);
+		if (sw.level == 3) { /* what needs action stands out without colour */
+			rw_printf(m, "**");
+			for (const char *p = sw.word; *p; p++)
+				rw_printf(m, "%c", *p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+			rw_printf(m, "**");
+		} else {
+			text(m, sw.word);
+		}
+		break;
+	}
+	case CELL_NONE:
+		rw_printf(m, "-");
+		break;
+	case CELL_TEXT:
+	case CELL_NAME:
+	case CELL_REST:
+		text(m, c->s);
+		break;
+	}
+	if (c->tag) {
+		rw_printf(m, " (");
+		text(m, c->tag);
+		rw_printf(m, ")");
+	}
 }
+
+static void md_row(table *t, const table_cell *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		rw_printf(t->w, "| ");
+		md_value(t->w, &cells[i]);
+		rw_printf(t->w, " ");
+		for (size_t k = i + 1; cells[i].kind == CELL_REST && k < t->ncols; k++)
+			rw_printf(t->w, "| ");
+	}
+	end_row(t->w);
+}
+
+static void md_close(table *t)
+{
+	(void)t;
+}
+
+static const table_sink md_tables = {md_open, md_row, md_close};
 
 static void summary(rw *m, const json_t *r)
 {
@@ -123,36 +173,6 @@ static void summary(rw *m, const json_t *r)
 	end_row(m);
 }
 
-static void secret_row(rw *m, const json_t *it, int64_t now, int with_why)
-{
-	char why[400], days[32];
-	cell(m, rj_str(it, "name"));
-	cell(m, rj_str(it, "mount"));
-	cell(m, rj_name(it, "team", "-"));
-	cell(m, rj_name(it, "type", "untyped"));
-	if (with_why) {
-		rw_printf(m, "| %s ", status_word(rj_str(it, "status")));
-		rj_why(why, sizeof(why), it, now);
-		cell(m, why);
-		when_cell(m, rj_str(it, "due"));
-	} else {
-		when_cell(m, rj_str(it, "last_rotation"));
-		const json_t *age = json_object_get(it, "rotation_age_days");
-		rj_num(days, sizeof(days), (long long)json_integer_value(age));
-		cell(m, json_is_integer(age) ? days : "-");
-		if (rj_int(it, "rotate_every_seconds") > 0) {
-			char every[48], p[64];
-			rj_span(every, sizeof(every), rj_int(it, "rotate_every_seconds"));
-			snprintf(p, sizeof(p), "every %s", every);
-			cell(m, p);
-		} else {
-			cell(m, "-");
-		}
-		rw_printf(m, "| %s ", status_word(rj_str(it, "status")));
-	}
-	end_row(m);
-}
-
 static void counted(rw *m, const json_t *rows, const char *key, const char *none, const char *title,
                     const char *noun)
 {
@@ -182,12 +202,7 @@ static void secrets(rw *m, const json_t *r, int64_t now)
 		rw_printf(m, "No credential is overdue or due within %s.\n", warn);
 	} else {
 		rw_printf(m, "Overdue credentials first, then those due within %s, soonest first.\n", warn);
-		static const char *const cols[] = {"Secret", "Mount", "Team", "Type", "Status", "Why", "Due"};
-		head(m, cols, 7);
-		size_t i;
-		json_t *x;
-		json_array_foreach(att, i, x)
-			secret_row(m, x, now, 1);
+		table_attention(m, &md_tables, att, now);
 		if (rj_int(s, "attention_not_listed"))
 			rw_printf(m, "\n%lld more not listed.\n", rj_int(s, "attention_not_listed"));
 	}
@@ -196,21 +211,12 @@ static void secrets(rw *m, const json_t *r, int64_t now)
 	rw_printf(m, "\n## Secrets\n\n%s in all.\n\n### By type\n", total);
 	counted(m, json_object_get(s, "by_type"), "type", "untyped", "Type", ">Secrets");
 	rw_printf(m, "\n### By team\n");
-	static const char *const tcols[] = {"Team", ">Secrets", ">Overdue", ">Due soon", ">No policy"};
 	if (json_array_size(json_object_get(s, "by_team")) == 0)
 		rw_printf(m, "\nNone.\n");
 	else
-		head(m, tcols, 5);
+		table_secrets_by_team(m, &md_tables, json_object_get(s, "by_team"));
 	size_t i;
 	json_t *x;
-	json_array_foreach(json_object_get(s, "by_team"), i, x) {
-		cell(m, rj_name(x, "team", "no team"));
-		num_cell(m, rj_int(x, "count"));
-		num_cell(m, rj_int(x, "overdue"));
-		num_cell(m, rj_int(x, "expiring"));
-		num_cell(m, rj_int(x, "unmanaged"));
-		end_row(m);
-	}
 	rw_printf(m, "\n### Time since the last rotation\n");
 	static const char *const acols[] = {"Current version written", ">Secrets"};
 	head(m, acols, 2);
@@ -224,11 +230,7 @@ static void secrets(rw *m, const json_t *r, int64_t now)
 	const json_t *stale = json_object_get(s, "least_recently_rotated");
 	if (json_array_size(stale)) {
 		rw_printf(m, "\n### Least recently rotated\n");
-		static const char *const scols[] = {"Secret", "Mount", "Team", "Type", "Last rotation",
-		                                    ">Days ago", "Rotation policy", "Status"};
-		head(m, scols, 8);
-		json_array_foreach(stale, i, x)
-			secret_row(m, x, now, 0);
+		table_least_rotated(m, &md_tables, stale);
 	}
 }
 
@@ -240,26 +242,7 @@ static void teams(rw *m, const json_t *r)
 		rw_printf(m, "No teams (custos team create).\n");
 		return;
 	}
-	static const char *const cols[] = {"Team", ">Secrets", ">Overdue", ">Due soon", ">Live tokens",
-	                                   ">Requests"};
-	head(m, cols, 6);
-	size_t i;
-	json_t *x;
-	json_array_foreach(t, i, x) {
-		char name[200];
-		snprintf(name, sizeof(name), "%s%s", rj_str(x, "team"),
-		         json_is_true(json_object_get(x, "exists")) ? "" : " (deleted)");
-		cell(m, name);
-		num_cell(m, rj_int(x, "secrets"));
-		num_cell(m, rj_int(x, "overdue"));
-		num_cell(m, rj_int(x, "expiring"));
-		num_cell(m, rj_int(x, "live_tokens"));
-		if (json_is_integer(json_object_get(x, "requests")))
-			num_cell(m, rj_int(x, "requests"));
-		else
-			cell(m, "-");
-		end_row(m);
-	}
+	table_teams(m, &md_tables, t);
 }
 
 static void tokens(rw *m, const json_t *r)
@@ -283,49 +266,7 @@ static void tokens(rw *m, const json_t *r)
 		rw_printf(m, "\nNone.\n");
 		return;
 	}
-	static const char *const cols[] = {"Display name", "Created", "Expires", "Made by"};
-	head(m, cols, 4);
-	size_t i;
-	json_t *x;
-	json_array_foreach(roots, i, x) {
-		cell(m, rj_str(x, "display_name"));
-		when_cell(m, rj_str(x, "created_time"));
-		if (rj_str(x, "expire_time"))
-			when_cell(m, rj_str(x, "expire_time"));
-		else
-			cell(m, "never");
-		cell(m, rj_str(x, "path"));
-		end_row(m);
-	}
-}
-
-static void access_counts(rw *m, const json_t *rows, const char *key, int principals)
-{
-	static const char *const pcols[] = {"Principal", "Teams", ">Requests", ">Secret reads",
-	                                    ">Secret writes", ">Errors", ">Denied", "Last seen"};
-	static const char *const tcols[] = {"Team", ">Requests", ">Secret reads", ">Secret writes",
-	                                    ">Errors", ">Denied", "Last seen"};
-	if (principals)
-		head(m, pcols, 8);
-	else
-		head(m, tcols, 7);
-	size_t i;
-	json_t *x;
-	json_array_foreach(rows, i, x) {
-		cell(m, rj_name(x, key, "no team"));
-		if (principals) {
-			char teams[300];
-			rj_join(teams, sizeof(teams), json_object_get(x, "teams"), 0);
-			cell(m, teams[0] ? teams : "-");
-		}
-		num_cell(m, rj_int(x, "requests"));
-		num_cell(m, rj_int(x, "secret_reads"));
-		num_cell(m, rj_int(x, "secret_writes"));
-		num_cell(m, rj_int(x, "errors"));
-		num_cell(m, rj_int(x, "denied"));
-		when_cell(m, rj_str(x, "last_seen"));
-		end_row(m);
-	}
+	table_root_tokens(m, &md_tables, roots);
 }
 
 static void access(rw *m, const json_t *r)
@@ -355,46 +296,18 @@ static void access(rw *m, const json_t *r)
 	const json_t *targets = json_object_get(logins, "by_target");
 	size_t i;
 	json_t *x;
-	if (json_array_size(targets)) {
-		static const char *const cols[] = {"Method", "Mount", "User or role", ">Failed",
-		                                   ">Succeeded", "Last failure", "Last error", "From"};
-		head(m, cols, 8);
-		json_array_foreach(targets, i, x) {
-			cell(m, rj_str(x, "method"));
-			cell(m, rj_str(x, "mount"));
-			cell(m, rj_str(x, "name"));
-			num_cell(m, rj_int(x, "failed"));
-			num_cell(m, rj_int(x, "succeeded"));
-			when_cell(m, rj_str(x, "last_failure"));
-			cell(m, rj_str(x, "last_error"));
-			char from[300];
-			rj_join(from, sizeof(from), json_object_get(x, "addresses"),
-			        json_is_true(json_object_get(x, "more_addresses")));
-			cell(m, from);
-			end_row(m);
-		}
-	}
+	if (json_array_size(targets))
+		table_failed_logins(m, &md_tables, targets);
 	const json_t *root = json_object_get(a, "root");
 	rw_printf(m, "\n### Root-token use\n\n%lld requests with a root token; %lld by the local key holder "
 	       "(the CLI on the vault file, root by holding the key).\n",
 	    rj_int(root, "requests"), rj_int(root, "local_requests"));
-	if (json_array_size(json_object_get(root, "by_token"))) {
-		static const char *const cols[] = {"Token", "Accessor (as logged)", ">Requests", "Last used"};
-		head(m, cols, 4);
-		json_array_foreach(json_object_get(root, "by_token"), i, x) {
-			char acc[40];
-			snprintf(acc, sizeof(acc), "%.24s...", rj_str(x, "accessor"));
-			cell(m, rj_str(x, "token"));
-			cell(m, acc);
-			num_cell(m, rj_int(x, "requests"));
-			when_cell(m, rj_str(x, "last_used"));
-			end_row(m);
-		}
-	}
+	if (json_array_size(json_object_get(root, "by_token")))
+		table_root_use(m, &md_tables, json_object_get(root, "by_token"));
 	rw_printf(m, "\n### Requests per team\n\nA request counts for each team of its token.\n");
-	access_counts(m, json_object_get(a, "by_team"), "team", 0);
+	table_access(m, &md_tables, json_object_get(a, "by_team"), 0, 0);
 	rw_printf(m, "\n### Requests per principal\n");
-	access_counts(m, json_object_get(a, "by_principal"), "principal", 1);
+	table_access(m, &md_tables, json_object_get(a, "by_principal"), 1, 0);
 	if (rj_int(a, "principals_not_listed"))
 		rw_printf(m, "\n%lld requests of further principals are not listed.\n",
 		    rj_int(a, "principals_not_listed"));
@@ -426,27 +339,7 @@ static void sources(rw *m, const json_t *r)
 	const json_t *src = json_object_get(a, "sources");
 	if (json_array_size(src) == 0)
 		return;
-	static const char *const cols[] = {"Audit log", "Device", ">Lines", ">Entries counted",
-	                                   ">Unreadable lines", "First entry", "Last entry"};
-	head(m, cols, 7);
-	size_t i;
-	json_t *x;
-	json_array_foreach(src, i, x) {
-		cell(m, rj_str(x, "path"));
-		cell(m, rj_name(x, "device", "-"));
-		if (rj_str(x, "error")) {
-			cell(m, rj_str(x, "error"));
-			rw_printf(m, "| | | | ");
-			end_row(m);
-			continue;
-		}
-		num_cell(m, rj_int(x, "lines"));
-		num_cell(m, rj_int(x, "entries_counted"));
-		num_cell(m, rj_int(x, "unreadable_lines"));
-		when_cell(m, rj_str(x, "first_time"));
-		when_cell(m, rj_str(x, "last_time"));
-		end_row(m);
-	}
+	table_sources(m, &md_tables, src);
 }
 
 int cst_report_markdown(cst_buf *out, const json_t *r)

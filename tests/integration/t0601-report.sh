@@ -184,9 +184,8 @@ expect_status 0 custos report --audit-file "$HAND"
 MD=$OUT
 expect_in "$MD" "# custos report"
 expect_in "$MD" "| **Overdue credentials (expired, or rotation overdue)** | **2** |"
-expect_in "$MD" "| **OVERDUE** | expired "
-expect_in "$MD" "| app/expired | secret/ | data | untyped | **OVERDUE** |"
-expect_in "$MD" "| ai/openai | secret/ | ml | openai | due soon | expires in 4 days"
+expect_in "$MD" "| **OVERDUE** | app/expired | secret/ | data | untyped | expired "
+expect_in "$MD" "| due soon | ai/openai | secret/ | ml | openai | expires in 4 days"
 expect_in "$MD" 'token-"q"\&\<i\>\|pipe\| | ml, a\|b\<c\>'
 expect_in "$MD" '\<img src=x onerror=alert(1)\>'
 printf '%s' "$MD" >"$T_DIR/r.md"

@@ -74,7 +74,7 @@ static void test_markdown(void **state)
 	assert_int_equal(cst_report_markdown(&b, r), CST_OK);
 	const char *md = b.ptr;
 	assert_non_null(strstr(md, "# custos report\n"));
-	assert_non_null(strstr(md, "| app/old | secret/ | ml | untyped | **OVERDUE** | expired "));
+	assert_non_null(strstr(md, "| **OVERDUE** | app/old | secret/ | ml | untyped | expired "));
 	assert_non_null(strstr(md, "\\<script\\>alert('x')\\</script\\>"));
 	assert_non_null(strstr(md, "a\\|b\\*c\\_\\<i\\>"));
 	for (const char *p = md; *p; p++) /* no markup left: every < and > escaped */
