@@ -106,17 +106,34 @@ static const char *password_of(const cst_request *req, size_t *len)
 	return json_is_string(p) ? json_string_value(p) : NULL;
 }
 
+/* What users/NAME/policies may change: the policies and nothing else (a
+ * policy that grants that path grants no password and no other setting). */
+static json_t *policies_only(const json_t *data)
+{
+	json_t *out = json_object();
+	static const char *const keys[] = {"policies", "token_policies"};
+	for (size_t i = 0; out && i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (json_object_get(data, keys[i]))
+			json_object_set(out, keys[i], json_object_get(data, keys[i]));
+	return out;
+}
+
 /* Creates or changes a user; what is not given keeps its value. The
- * password is hashed once, before the read-modify-write loop. */
+ * password is hashed once, before the read-modify-write loop. The sub-paths
+ * change one thing each, as Vault's: users/NAME/password the password,
+ * users/NAME/policies the policies. */
 static int user_write(cst_engine_ctx *ctx, const char *name, const char *sub,
                       const cst_request *req, cst_response *resp)
 {
 	char key[CST_LIMIT_STORAGE_KEY + 1];
 	size_t pw_len = 0;
-	const char *pw = password_of(req, &pw_len);
-	json_t *hash = NULL;
 	int only_password = !strcmp(sub, "password"), only_policies = !strcmp(sub, "policies");
+	const char *pw = only_policies ? NULL : password_of(req, &pw_len);
+	json_t *hash = NULL;
+	json_t *settings = only_policies ? policies_only(req->data) : json_incref(req->data);
 	int rc = user_key(key, ctx, name);
+	if (rc == CST_OK && settings == NULL)
+		rc = cst_fail(CST_ENOMEM, "out of memory");
 	if (rc == CST_OK && *sub && !only_password && !only_policies)
 		rc = cst_fail(CST_EINVAL, "unknown path users/%s/%.32s", name, sub);
 	if (rc == CST_OK && only_policies && !json_object_get(req->data, "policies") &&
@@ -142,7 +159,7 @@ static int user_write(cst_engine_ctx *ctx, const char *name, const char *sub,
 		if (rc == CST_OK && hash)
 			json_object_set(rec, "password", hash);
 		if (rc == CST_OK && !only_password)
-			rc = auth_token_settings(rec, req->data, ctx->vault, &warnings);
+			rc = auth_token_settings(rec, settings, ctx->vault, &warnings);
 		if (rc == CST_OK)
 			rc = auth_save(ctx, key, rec, rev);
 		json_decref(rec);
@@ -158,6 +175,7 @@ static int user_write(cst_engine_ctx *ctx, const char *name, const char *sub,
 		break;
 	}
 	json_decref(hash);
+	json_decref(settings);
 	return rc;
 }
 

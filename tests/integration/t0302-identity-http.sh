@@ -143,6 +143,17 @@ expect_eq "$CODE" 200 "another address is not throttled"
 
 # -- personal credentials and templates -----------------------------------
 req POST auth/userpass/users/bob "${ROOT[@]}" -d '{"password":"pw-bob-1"}'
+# users/NAME/policies changes the policies alone: a password or another
+# setting in its body is not applied (a grant of that path is no takeover).
+req POST auth/userpass/users/bob/policies "${ROOT[@]}" -d '{"token_policies":"authw","password":"taken-over","token_ttl":"1s"}'
+expect_eq "$CODE" 204 "users/bob/policies"
+login bob taken-over
+expect_eq "$CODE" 400 "a password sent to users/NAME/policies is not set"
+req GET auth/userpass/users/bob "${ROOT[@]}"
+expect_eq "$(json_get '",".join(d["data"]["token_policies"])')" authw "users/NAME/policies sets the policies"
+expect_eq "$(json_get 'd["data"]["token_ttl"]')" 0 "and nothing else"
+req POST auth/userpass/users/bob/policies "${ROOT[@]}" -d '{"token_policies":[]}'
+expect_eq "$CODE" 204 "and sets them back"
 login alice pw-alice-1
 ALICE=$TOK
 login bob pw-bob-1
