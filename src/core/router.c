@@ -217,6 +217,8 @@ int cst_router_authorize(cst_vault *v, const char *token, const char *client_add
 	int rc = cst_token_authenticate(&caller, v, token, client_addr, 0);
 	if (rc == CST_OK)
 		rc = authorize(v, &ctx, &rt, op, path);
+	if (rc == CST_OK)
+		rc = cst_token_use(v, &caller);
 	cst_caller_release(&caller);
 	return rc;
 }
@@ -231,14 +233,19 @@ static int64_t mono_ns(void)
 /* Runs the handler between the two audit entries (src/core/audit.c): the
  * request entry goes out first, refused or not, and when no device can
  * write it the handler does not run; a response no device can write is
- * an audit failure too. rc is the outcome so far (a refusal). */
+ * an audit failure too. rc is the outcome so far (a refusal). A
+ * use-limited token's use is taken just before the handler, as Vault
+ * does: a refused or unrecorded request leaves it untouched. */
 static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
                        const cst_request *routed, const cst_mount *m, const cst_caller *caller,
                        cst_response *resp, int rc)
 {
 	cst_audit *audit = cst_audit_get(v);
-	if (audit == NULL) /* no device: the fast path */
+	if (audit == NULL) { /* no device: the fast path */
+		if (rc == CST_OK)
+			rc = cst_token_use(v, caller);
 		return rc == CST_OK ? rt->handler(ctx, routed, resp) : rc;
+	}
 	char id[CST_UUID_LEN + 1], msg[512];
 	if (routed->request_id == NULL)
 		cst_rand_uuid(id);
@@ -253,7 +260,9 @@ static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
 	else if (arc < 0)
 		rc = arc;
 	else {
-		rc = rt->handler(ctx, routed, resp);
+		rc = cst_token_use(v, caller);
+		if (rc == CST_OK)
+			rc = rt->handler(ctx, routed, resp);
 		snprintf(msg, sizeof(msg), "%s", rc < 0 ? cst_errmsg() : "");
 		ev.time_ns = cst_now_ns();
 		if ((arc = cst_audit_response(audit, &ev, resp, rc < 0 ? msg : NULL)) < 0) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/limits.h"
 #include "core/policy.h"
 #include "core/vault.h"
 #include "crypto/kdf.h"
@@ -179,10 +180,24 @@ static void expire_key(char *out, size_t n, int64_t expire, const char *hash)
 	snprintf(out, n, EXPIRE_PREFIX "%012lld/%s", (long long)expire, hash);
 }
 
-/* Writes an entry and its index rows in one batch. old_expire is the
- * expiry index row to drop (0: none). */
-static int save_entry(cst_vault *v, const char *hash, json_t *entry, int is_new, int64_t old_expire)
+/* The stored entry and its revision, not the cache's copy: for a change
+ * that must not lose a race (a use, a renewal, an orphaning). */
+static int load_fresh(json_t **out, uint64_t *rev, cst_vault *v, const char *hash)
 {
+	char key[KEY_MAX];
+	snprintf(key, sizeof(key), ID_PREFIX "%s", hash);
+	return cst_barrier_get_json(&v->barrier, key, out, rev);
+}
+
+/* Writes an entry and its index rows in one batch. expect_rev: CST_REV_ABSENT
+ * for a new token (with its accessor and parent rows), else the revision it
+ * was read at: a change that lost a race to a revoke or another change is
+ * CST_ECONFLICT, never a revoked token written back. old_expire is the
+ * expiry index row to drop (0: none). */
+static int save_entry(cst_vault *v, const char *hash, json_t *entry, int64_t expect_rev,
+                      int64_t old_expire)
+{
+	int is_new = expect_rev == CST_REV_ABSENT;
 	char id_key[KEY_MAX], acc_key[KEY_MAX], parent_key[KEY_MAX], exp_key[KEY_MAX],
 		old_exp_key[KEY_MAX];
 	char *text = cst_json_dump(entry);
@@ -195,8 +210,7 @@ static int save_entry(cst_vault *v, const char *hash, json_t *entry, int is_new,
 	if (text == NULL || accessor == NULL)
 		return free(text), cst_fail(CST_ENOMEM, "out of memory");
 	snprintf(id_key, sizeof(id_key), ID_PREFIX "%s", hash);
-	ops[n++] = (cst_barrier_op){CST_STORAGE_PUT, id_key, text, strlen(text),
-	                            is_new ? CST_REV_ABSENT : CST_REV_ANY};
+	ops[n++] = (cst_barrier_op){CST_STORAGE_PUT, id_key, text, strlen(text), expect_rev};
 	if (is_new) {
 		snprintf(acc_key, sizeof(acc_key), ACCESSOR_PREFIX "%s", accessor);
 		snprintf(acc_ref, sizeof(acc_ref), "{\"id\":\"%s\"}", hash);
@@ -523,7 +537,7 @@ static int store_new(char **out_token, cst_vault *v, json_t *entry, const char *
 		rc = cst_token_hash(v, token, hash);
 	if (rc == CST_OK) {
 		json_object_set_new(entry, "accessor", json_string(accessor));
-		rc = save_entry(v, hash, entry, 1, 0);
+		rc = save_entry(v, hash, entry, CST_REV_ABSENT, 0);
 		if (rc == CST_ECONFLICT)
 			rc = cst_fail(CST_EINVAL, "a token with that id already exists");
 	}
@@ -622,30 +636,56 @@ int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token, con
 	}
 	out->root = has_policy(out->entry, "root");
 	int64_t uses = json_integer_value(json_object_get(out->entry, "num_uses"));
+	if (uses < 0) { /* its last use was taken: being revoked */
+		cst_caller_release(out);
+		return cst_fail(CST_EPERM, "permission denied: invalid token");
+	}
 	if (uses > 0 && no_wait) { /* counting the use writes and waits for its commit */
 		cst_caller_release(out);
 		return cst_fail(CST_EWOULDBLOCK, "a use-limited token: run where waiting is fine");
 	}
-	if (uses == 1) {
-		rc = cst_token_revoke(v, out->hash, 0); /* this is its last use */
-	} else if (uses > 1) {
-		/* The entry is shared with the cache: change a copy. */
-		json_t *copy = json_deep_copy(out->entry);
-		json_decref(out->entry);
-		out->entry = copy;
-		json_object_set_new(out->entry, "num_uses", json_integer(uses - 1));
-		rc = copy ? save_entry(v, out->hash, out->entry, 0, expire)
-		          : cst_fail(CST_ENOMEM, "out of memory");
-	}
-	if (rc < 0)
-		cst_caller_release(out);
-	return rc;
+	return CST_OK;
 }
 
-int cst_token_renew(json_t **out_auth, cst_vault *v, const char *hash, int64_t increment)
+int cst_token_use(cst_vault *v, const cst_caller *c)
+{
+	if (c == NULL || json_integer_value(json_object_get(c->entry, "num_uses")) <= 0)
+		return CST_OK;
+	for (int tries = 0; tries < CST_LIMIT_CAS_RETRIES; tries++) {
+		json_t *e = NULL;
+		uint64_t rev = 0;
+		int rc = load_fresh(&e, &rev, v, c->hash);
+		if (rc == CST_ENOTFOUND)
+			return cst_fail(CST_EPERM, "permission denied: invalid token");
+		if (rc < 0)
+			return rc;
+		int64_t uses = json_integer_value(json_object_get(e, "num_uses"));
+		int64_t expire = json_integer_value(json_object_get(e, "expire_time"));
+		if (uses < 0) {
+			json_decref(e);
+			return cst_fail(CST_EPERM, "permission denied: invalid token");
+		}
+		/* The last use marks the entry spent (-1) under its revision, so
+		 * one request wins it, and then revokes it. */
+		json_object_set_new(e, "num_uses", json_integer(uses == 1 ? -1 : uses - 1));
+		rc = save_entry(v, c->hash, e, (int64_t)rev, expire);
+		json_decref(e);
+		if (rc == CST_ECONFLICT) {
+			cst_error_clear();
+			continue;
+		}
+		if (rc == CST_OK && uses == 1 && cst_token_revoke(v, c->hash, 0) < 0)
+			cst_error_clear(); /* spent either way; the sweep finishes it */
+		return rc;
+	}
+	return cst_fail(CST_ECONFLICT, "the token is being changed by other requests: try again");
+}
+
+static int renew_once(json_t **out_auth, cst_vault *v, const char *hash, int64_t increment)
 {
 	json_t *e = NULL;
-	int rc = cst_token_load(&e, v, hash);
+	uint64_t rev = 0;
+	int rc = load_fresh(&e, &rev, v, hash);
 	if (rc == CST_ENOTFOUND)
 		return cst_fail(CST_EPERM, "bad token");
 	if (rc < 0)
@@ -662,6 +702,8 @@ int cst_token_renew(json_t **out_auth, cst_vault *v, const char *hash, int64_t i
 		int64_t ttl = period ? period
 		                     : (increment ? increment
 		                                  : json_integer_value(json_object_get(e, "creation_ttl")));
+		if (ttl > MAX_TTL) /* no overflow below: nothing lives longer anyway */
+			ttl = MAX_TTL;
 		int64_t expire = now + ttl;
 		/* Non-periodic tokens live at most the system max TTL from creation;
 		 * explicit_max_ttl caps every token. */
@@ -671,12 +713,23 @@ int cst_token_renew(json_t **out_auth, cst_vault *v, const char *hash, int64_t i
 			expire = created + max_ttl;
 		json_object_set_new(e, "expire_time", json_integer(expire));
 		json_object_set_new(e, "last_renewal_time", json_integer(now));
-		rc = save_entry(v, hash, e, 0, old_expire);
+		rc = save_entry(v, hash, e, (int64_t)rev, old_expire);
 	}
 	if (rc == CST_OK)
 		*out_auth = auth_object("", e);
 	json_decref(e);
 	return rc;
+}
+
+int cst_token_renew(json_t **out_auth, cst_vault *v, const char *hash, int64_t increment)
+{
+	for (int tries = 0; tries < CST_LIMIT_CAS_RETRIES; tries++) {
+		int rc = renew_once(out_auth, v, hash, increment);
+		if (rc != CST_ECONFLICT)
+			return rc;
+		cst_error_clear(); /* a use or another renewal came between: read again */
+	}
+	return cst_fail(CST_ECONFLICT, "the token is being changed by other requests: try again");
 }
 
 /* Deletes one token's rows; children are the caller's business. */
@@ -733,15 +786,20 @@ int cst_token_revoke(cst_vault *v, const char *hash, int orphan_children)
 		for (size_t i = 0; rc == CST_OK && i < kids.count; i++) {
 			const char *child = strrchr(kids.keys[i], '/') + 1;
 			if (orphan_children) {
-				json_t *ce = NULL;
-				if ((rc = cst_token_load(&ce, v, child)) == CST_OK) {
-					json_object_set_new(ce, "parent", json_string(""));
-					json_object_set_new(ce, "orphan", json_true());
-					rc = save_entry(v, child, ce, 0, json_integer_value(json_object_get(ce, "expire_time")));
-				} else if (rc == CST_ENOTFOUND) {
-					rc = CST_OK;
+				rc = CST_ECONFLICT;
+				for (int tries = 0; rc == CST_ECONFLICT && tries < CST_LIMIT_CAS_RETRIES; tries++) {
+					json_t *ce = NULL;
+					uint64_t rev = 0;
+					if ((rc = load_fresh(&ce, &rev, v, child)) == CST_OK) {
+						json_object_set_new(ce, "parent", json_string(""));
+						json_object_set_new(ce, "orphan", json_true());
+						rc = save_entry(v, child, ce, (int64_t)rev,
+						                json_integer_value(json_object_get(ce, "expire_time")));
+					} else if (rc == CST_ENOTFOUND) {
+						rc = CST_OK; /* revoked meanwhile: nothing to orphan */
+					}
+					json_decref(ce);
 				}
-				json_decref(ce);
 				cst_barrier_op op = {CST_STORAGE_DELETE, kids.keys[i], NULL, 0, CST_REV_ANY};
 				if (rc == CST_OK)
 					rc = cst_barrier_batch(&v->barrier, &op, 1);

@@ -35,13 +35,19 @@ void cst_caller_release(cst_caller *c);
 /* Keyed hash of a token string (the HMAC key is sealed in the vault). */
 int cst_token_hash(cst_vault *v, const char *token, char *out) __attribute__((warn_unused_result));
 
-/* Finds a live token. CST_EPERM "invalid token" when unknown, expired or
- * (with client_addr) used from outside its bound CIDRs. A use-limited token
- * has one use taken. With no_wait nothing is written: a use-limited token
- * answers CST_EWOULDBLOCK untouched, and an expired one is left to the
- * sweep to revoke. */
+/* Finds a live token. CST_EPERM "invalid token" when unknown, expired,
+ * spent or (with client_addr) used from outside its bound CIDRs. No use is
+ * taken here (cst_token_use does, once the request is allowed and audited).
+ * With no_wait nothing is written: a use-limited token answers
+ * CST_EWOULDBLOCK untouched, and an expired one is left to the sweep. */
 int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token,
                            const char *client_addr, int no_wait) __attribute__((warn_unused_result));
+
+/* Takes one use of a use-limited token (nothing for others), as Vault does
+ * after the request is allowed and its request entry written: the last use
+ * revokes it. Concurrent requests each take their own use; one that finds
+ * none left (or the token gone) gets CST_EPERM "invalid token". */
+int cst_token_use(cst_vault *v, const cst_caller *c) __attribute__((warn_unused_result));
 
 /* Loads an entry by hash or by accessor (CST_ENOTFOUND when absent). */
 int cst_token_load(json_t **out, cst_vault *v, const char *hash) __attribute__((warn_unused_result));

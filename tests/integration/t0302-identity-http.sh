@@ -322,12 +322,25 @@ req GET secret/data/nu/x -H "X-Vault-Token: $NU"
 expect_eq "$CODE" 403 "a fourth use"
 req POST auth/token/create "${ROOT[@]}" -d '{"policies":["nu-read"],"num_uses":2}'
 NU=$(json_get 'd["auth"]["client_token"]')
+req GET secret/data/elsewhere -H "X-Vault-Token: $NU"
+expect_eq "$CODE" 403 "a read its policy refuses"
 req GET auth/token/lookup-self -H "X-Vault-Token: $NU"
+expect_eq "$CODE" 200 "the refused read spent no use"
 expect_eq "$(json_get 'd["data"]["num_uses"]')" 1 "lookup-self took one of two uses"
 req GET secret/data/nu/x -H "X-Vault-Token: $NU"
 expect_eq "$CODE" 200 "the last use"
 req GET secret/data/nu/x -H "X-Vault-Token: $NU"
 expect_eq "$CODE" 403 "used up"
+# Requests racing for a token's uses: each use is taken once.
+req POST auth/token/create "${ROOT[@]}" -d '{"policies":["nu-read"],"num_uses":3}'
+NU=$(json_get 'd["auth"]["client_token"]')
+RACERS=()
+for i in $(seq 1 12); do
+	curl -s -o /dev/null -w '%{http_code}\n' -H "X-Vault-Token: $NU" "$ADDR/v1/secret/data/nu/x" >"$T_DIR/race-$i" &
+	RACERS+=($!)
+done
+wait "${RACERS[@]}"
+expect_eq "$(cat "$T_DIR"/race-* | grep -c '^200$')" 3 "12 parallel reads with a 3-use token"
 
 # Secrets never in the log.
 expect_not_in "$(cat "$T_DIR/server.log")" "pw-alice-1" "server log"

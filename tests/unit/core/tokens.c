@@ -2,6 +2,11 @@
  * rules, the parent tree, use counts, bound CIDRs, renewal caps, the
  * expiry sweep, and that only keyed hashes reach storage. */
 #include "core/tokens.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "core/error.h"
 #include "core/vault.h"
 #include "storage/storage.h"
 #include "util/timefmt.h"
@@ -134,9 +139,18 @@ static void test_num_uses_and_cidrs(void **state)
 	/* A thread that must not wait takes no use: it hears CST_EWOULDBLOCK. */
 	assert_int_equal(cst_token_authenticate(&x, vault, t, NULL, 1), CST_EWOULDBLOCK);
 	assert_int_equal(cst_token_authenticate(&x, vault, t, NULL, 1), CST_EWOULDBLOCK);
+	/* Authenticating takes no use (a request refused by policy or by the
+	 * audit must not spend one); cst_token_use does. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(auth(&x, t, NULL), CST_OK);
+		cst_caller_release(&x);
+	}
 	assert_int_equal(auth(&x, t, NULL), CST_OK);
+	assert_int_equal(cst_token_use(vault, &x), CST_OK);
 	cst_caller_release(&x);
-	assert_int_equal(auth(&x, t, NULL), CST_OK); /* the last use revokes it */
+	assert_int_equal(auth(&x, t, NULL), CST_OK);
+	assert_int_equal(cst_token_use(vault, &x), CST_OK); /* the last use revokes it */
+	assert_int_equal(cst_token_use(vault, &x), CST_EPERM); /* a caller that held it still */
 	cst_caller_release(&x);
 	assert_int_equal(auth(&x, t, NULL), CST_EPERM);
 	free(t);
@@ -153,6 +167,98 @@ static void test_num_uses_and_cidrs(void **state)
 	free(create(NULL, "{\"type\":\"batch\"}", CST_EINVAL));
 	assert_int_equal(auth(&x, "", NULL), CST_EPERM);
 	assert_int_equal(auth(&x, "cst.unknown", NULL), CST_EPERM);
+}
+
+/* Requests racing for the uses of one token: each use is taken once. */
+static const char *race_token;
+static atomic_int race_wins;
+static pthread_barrier_t race_start;
+
+static void *use_once(void *arg)
+{
+	(void)arg;
+	cst_caller c;
+	pthread_barrier_wait(&race_start);
+	if (auth(&c, race_token, NULL) == CST_OK) {
+		if (cst_token_use(vault, &c) == CST_OK)
+			atomic_fetch_add(&race_wins, 1);
+		cst_caller_release(&c);
+	}
+	cst_error_clear();
+	return NULL;
+}
+
+static void race_uses(int uses)
+{
+	enum { THREADS = 16 };
+	char body[32];
+	snprintf(body, sizeof(body), "{\"num_uses\":%d}", uses);
+	char *t = create(NULL, body, CST_OK);
+	cst_caller warm; /* the entry in the token cache, as on a busy server */
+	assert_int_equal(auth(&warm, t, NULL), CST_OK);
+	cst_caller_release(&warm);
+	race_token = t;
+	atomic_store(&race_wins, 0);
+	pthread_t th[THREADS];
+	pthread_barrier_init(&race_start, NULL, THREADS);
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, use_once, NULL), 0);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&race_start);
+	assert_int_equal(atomic_load(&race_wins), uses);
+	assert_int_equal(auth(&warm, t, NULL), CST_EPERM);
+	free(t);
+}
+
+static void test_num_uses_race(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 5; round++) {
+		race_uses(1);
+		race_uses(3);
+	}
+}
+
+/* A renewal racing a revoke never writes the revoked token back. */
+static char race_hash[CST_TOKEN_HASH_LEN + 1];
+
+static void *renew_loop(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&race_start);
+	for (int i = 0; i < 200; i++) {
+		json_t *a = NULL;
+		if (cst_token_renew(&a, vault, race_hash, 3600) == CST_OK)
+			json_decref(a);
+		else
+			cst_error_clear();
+	}
+	return NULL;
+}
+
+static void test_renew_revoke_race(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		char *t = create(NULL, "{\"ttl\":\"1h\"}", CST_OK);
+		cst_caller c;
+		assert_int_equal(auth(&c, t, NULL), CST_OK);
+		memcpy(race_hash, c.hash, sizeof(race_hash));
+		cst_caller_release(&c);
+		pthread_t th;
+		pthread_barrier_init(&race_start, NULL, 2);
+		assert_int_equal(pthread_create(&th, NULL, renew_loop, NULL), 0);
+		pthread_barrier_wait(&race_start);
+		assert_int_equal(cst_token_revoke(vault, race_hash, 0), CST_OK);
+		pthread_join(th, NULL);
+		pthread_barrier_destroy(&race_start);
+		json_t *e = NULL;
+		assert_int_equal(cst_token_load(&e, vault, race_hash), CST_ENOTFOUND);
+		assert_int_equal(auth(&c, t, NULL), CST_EPERM);
+		cst_error_clear();
+		free(t);
+	}
 }
 
 static void test_renew(void **state)
@@ -217,6 +323,8 @@ int main(void)
 		cmocka_unit_test(test_tree_revocation),
 		cmocka_unit_test(test_orphan_children),
 		cmocka_unit_test(test_num_uses_and_cidrs),
+		cmocka_unit_test(test_num_uses_race),
+		cmocka_unit_test(test_renew_revoke_race),
 		cmocka_unit_test(test_renew),
 		cmocka_unit_test(test_sweep_and_storage),
 	};
