@@ -364,6 +364,8 @@ static int child_policies(json_t **out, const cst_token_params *p, int no_defaul
 		return json_decref(list), cst_fail(CST_EINVAL, "policies must be a list of names");
 	if (json_is_string(asked)) { /* "a,b" as Vault's CLI sends */
 		char *copy = strdup(json_string_value(asked));
+		if (copy == NULL)
+			return json_decref(list), cst_fail(CST_ENOMEM, "out of memory");
 		for (char *save = NULL, *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
 			json_array_append_new(list, json_string(t));
 		free(copy);

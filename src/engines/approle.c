@@ -139,7 +139,7 @@ static int role_settings(json_t *rec, const json_t *body)
 static int role_write(cst_engine_ctx *ctx, const char *name, const cst_request *req,
                       cst_response *resp)
 {
-	char key[KEYLEN], idx_new[KEYLEN], idx_old[KEYLEN];
+	char key[KEYLEN], idx_new[KEYLEN] = "", idx_old[KEYLEN];
 	int rc = auth_key(key, ctx, "role/%s", name);
 	for (int tries = 0; rc == CST_OK && tries < CST_LIMIT_CAS_RETRIES; tries++) {
 		json_t *rec = NULL, *warnings = NULL;
@@ -198,7 +198,7 @@ static int role_write(cst_engine_ctx *ctx, const char *name, const cst_request *
 		if (rc == CST_ECONFLICT && tries + 1 < CST_LIMIT_CAS_RETRIES) {
 			/* A racing writer, or a role_id some role already has. */
 			json_t *other = NULL;
-			int taken = role_id[0] && auth_load(&other, NULL, ctx, idx_new) == CST_OK;
+			int taken = role_id[0] && idx_new[0] && auth_load(&other, NULL, ctx, idx_new) == CST_OK;
 			json_decref(other);
 			json_decref(warnings);
 			if (taken && strcmp(role_id, old_id) != 0) {
@@ -689,6 +689,13 @@ static int login(cst_engine_ctx *ctx, const cst_request *req, cst_response *resp
 	if (rc == CST_OK)
 		rc = load_role(&rec, NULL, ctx, name);
 	json_decref(ref);
+	/* The index can be stale (a role_id changed, or the role deleted and
+	 * made again while a login read it): the role's own role_id decides. */
+	const char *stored = json_string_value(json_object_get(rec, "role_id"));
+	size_t given_len = strlen(role_id);
+	if (rc == CST_OK && (stored == NULL || strlen(stored) != given_len ||
+	                     !cst_ct_equal(stored, role_id, given_len)))
+		rc = CST_ENOTFOUND;
 	if (rc == CST_ENOTFOUND)
 		rc = cst_fail(CST_EINVAL, "invalid role or secret ID");
 	int bind = json_is_true(json_object_get(rec, "bind_secret_id"));
