@@ -344,8 +344,8 @@ static void file_position(cst_audit_device *d, cst_audit_chain *out, int *known,
 /* Owner: open (if needed) and write the chain line (d->lock held). */
 static int start_locked(cst_audit_device *d, const cst_audit_chain *stored, const char *reason)
 {
-	int rc = CST_OK;
-	if (d->sink == CST_SINK_FILE && d->fd < 0 && (rc = open_file(d)) < 0)
+	int rc = CST_OK, opened = d->sink == CST_SINK_FILE && d->fd < 0;
+	if (opened && (rc = open_file(d)) < 0)
 		return rc;
 	/* A local command enabling a device: other processes may append. */
 	int locked = !d->owner && d->sink == CST_SINK_FILE && flock(d->fd, LOCK_EX) == 0;
@@ -376,6 +376,10 @@ static int start_locked(cst_audit_device *d, const cst_audit_chain *stored, cons
 	cst_abuf_release(&line);
 	if (locked)
 		flock(d->fd, LOCK_UN);
+	if (rc != CST_OK && opened) { /* no entry may go in before its chain line: open again next time */
+		close(d->fd);
+		d->fd = -1;
+	}
 	return rc;
 }
 
@@ -515,7 +519,8 @@ int cst_audit_device_quiesce(cst_audit_device *d)
 	int rc = refill_holes(d);
 	if (rc == CST_OK && atomic_load(&d->pending_len)) {
 		rc = write_all(d, d->pending, atomic_load(&d->pending_len));
-		atomic_store(&d->pending_len, 0);
+		if (rc == CST_OK) /* else they stay, for the next writer or flush */
+			atomic_store(&d->pending_len, 0);
 	}
 	return rc;
 }

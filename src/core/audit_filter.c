@@ -170,8 +170,21 @@ static int tame_regex(const char *re)
 				j++;
 			if (j < len && re[j] == ']')
 				j++;
-			while (j < len && re[j] != ']')
-				j++;
+			while (j < len && re[j] != ']') {
+				/* [:alpha:], [=a=], [.a.] hold a ']' of their own: skip
+				 * them whole, or what follows would be taken for literals */
+				char kind = j + 1 < len && re[j] == '[' ? re[j + 1] : 0;
+				if (kind == ':' || kind == '=' || kind == '.') {
+					size_t k = j + 2;
+					while (k + 1 < len && !(re[k] == kind && re[k + 1] == ']'))
+						k++;
+					if (k + 1 >= len)
+						return 0; /* unterminated: refused, not guessed */
+					j = k + 2;
+				} else {
+					j++;
+				}
+			}
 			i = j;
 			prev = ']';
 			continue;

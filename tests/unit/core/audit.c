@@ -367,12 +367,17 @@ static void test_filter(void **state)
 	assert_false(matches("not (operation == read or operation == list)", "x", CST_OP_LIST));
 	assert_true(matches("namespace == root", "x", CST_OP_READ));
 	assert_true(matches("path matches \"^sys/[*+]x{2}\"", "sys/+xx", CST_OP_READ));
+	assert_true(matches("path matches \"^[[:alpha:]_]+/x$\"", "my_kv/x", CST_OP_READ));
 	assert_true(matches("path == \"a \\\"q\\\" b\"", "a \"q\" b", CST_OP_READ));
 	static const char *const bad[] = {"", "path", "path ==", "paths == x", "path === x",
 	                                  "(path == x", "path == x and", "path matches \"(\"",
 	                                  "path == \"open", "path == x y", "not", "path == \"\\n\"",
 	                                  "path matches \"a++\"", "path matches \"(a*)*\"",
-	                                  "path matches \"a{1,999}\"", "path matches \"(a)\\\\1\""};
+	                                  "path matches \"a{1,999}\"", "path matches \"(a)\\\\1\"",
+	                                  /* a class's own ']' does not end the bracket */
+	                                  "path matches \"[[:alpha:][](a*)*\"",
+	                                  "path matches \"[[:alpha:][]a{999}\"",
+	                                  "path matches \"[[:alpha\""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cst_audit_filter *f = NULL;
 		if (cst_audit_filter_parse(&f, bad[i]) != CST_EINVAL || f != NULL || cst_errmsg()[0] == '\0')
