@@ -165,8 +165,27 @@ static int safe_segment(const char *v)
 	return 1;
 }
 
+/* {{identity.entity.name}}: the user's name for logins through the
+ * primary userpass mount (whose users own users/<name>/), and Vault's
+ * default entity name, "entity_<id>", for every other login: a second
+ * userpass mount's "carol", or an approle role named "carol", is not the
+ * primary mount's carol. A primary user whose name looks like that default
+ * gets no name (fail closed), so no name can pose as another's entity. */
+static const char *entity_name(char *buf, size_t n, const json_t *identity)
+{
+	const char *alias = json_string_value(json_object_get(identity, "entity_name"));
+	const char *mount = json_string_value(json_object_get(identity, "mount_path"));
+	const char *id = json_string_value(json_object_get(identity, "entity_id"));
+	if (mount && strcmp(mount, "auth/userpass/") == 0)
+		return alias && strncmp(alias, "entity_", 7) != 0 ? alias : NULL;
+	if (id == NULL || *id == '\0' || snprintf(buf, n, "entity_%s", id) >= (int)n)
+		return NULL;
+	return buf;
+}
+
 int cst_policy_expand(char *out, size_t n, const char *pattern, const json_t *identity)
 {
+	char entity_buf[128];
 	size_t o = 0;
 	const char *p = pattern;
 	while (*p) {
@@ -177,7 +196,7 @@ int cst_policy_expand(char *out, size_t n, const char *pattern, const json_t *id
 				return 0;
 			const char *acc = json_string_value(json_object_get(identity, "mount_accessor"));
 			if (len == 20) /* identity.entity.name */
-				value = json_string_value(json_object_get(identity, "entity_name"));
+				value = entity_name(entity_buf, sizeof(entity_buf), identity);
 			else if (len == 18) /* identity.entity.id */
 				value = json_string_value(json_object_get(identity, "entity_id"));
 			else if (acc && strlen(acc) == len - 29 && !strncmp(var + 24, acc, len - 29))

@@ -166,10 +166,22 @@ static unsigned caps_for(const char *path, int listing, const char *policy, cons
 static void test_templates(void **state)
 {
 	(void)state;
-	json_t *alice = json_pack("{s:s, s:s, s:s}", "entity_name", "alice", "entity_id", "id-1",
-	                          "mount_accessor", "auth_userpass_1234abcd");
-	json_t *bob = json_pack("{s:s, s:s, s:s}", "entity_name", "bob", "entity_id", "id-2",
-	                        "mount_accessor", "auth_userpass_1234abcd");
+	json_t *alice = json_pack("{s:s, s:s, s:s, s:s}", "entity_name", "alice", "entity_id", "id-1",
+	                          "mount_accessor", "auth_userpass_1234abcd", "mount_path",
+	                          "auth/userpass/");
+	json_t *bob = json_pack("{s:s, s:s, s:s, s:s}", "entity_name", "bob", "entity_id", "id-2",
+	                        "mount_accessor", "auth_userpass_1234abcd", "mount_path",
+	                        "auth/userpass/");
+	/* Another mount's alice, and an approle role named alice: other entities. */
+	json_t *corp_alice = json_pack("{s:s, s:s, s:s, s:s}", "entity_name", "alice", "entity_id",
+	                               "id-3", "mount_accessor", "auth_userpass_99990000",
+	                               "mount_path", "auth/corp/");
+	json_t *role_alice = json_pack("{s:s, s:s, s:s, s:s}", "entity_name", "alice", "entity_id",
+	                               "id-4", "mount_accessor", "auth_approle_ffff0000", "mount_path",
+	                               "auth/approle/");
+	json_t *posing = json_pack("{s:s, s:s, s:s, s:s}", "entity_name", "entity_id-3", "entity_id",
+	                           "id-5", "mount_accessor", "auth_userpass_1234abcd", "mount_path",
+	                           "auth/userpass/");
 	put("own", "path \"users/data/{{identity.entity.name}}/*\" { capabilities = [\"read\", \"create\"] }\n"
 	           "path \"ids/{{ identity.entity.id }}\" { capabilities = [\"read\"] }\n"
 	           "path \"alias/{{identity.entity.aliases.auth_userpass_1234abcd.name}}/+\" "
@@ -179,6 +191,17 @@ static void test_templates(void **state)
 	assert_int_equal(caps_for("users/data/alice/k", 0, "own", alice), CST_CAP_READ | CST_CAP_CREATE);
 	assert_int_equal(caps_for("users/data/bob/k", 0, "own", alice), 0);
 	assert_int_equal(caps_for("users/data/bob/k", 0, "own", bob), CST_CAP_READ | CST_CAP_CREATE);
+	assert_int_equal(caps_for("users/data/alice/k", 0, "own", corp_alice), 0);
+	assert_int_equal(caps_for("users/data/entity_id-3/k", 0, "own", corp_alice),
+	                 CST_CAP_READ | CST_CAP_CREATE);
+	assert_int_equal(caps_for("users/data/alice/k", 0, "own", role_alice), 0);
+	assert_int_equal(caps_for("users/data/entity_id-4/k", 0, "own", role_alice),
+	                 CST_CAP_READ | CST_CAP_CREATE);
+	assert_int_equal(caps_for("other/alice", 0, "own", role_alice), CST_CAP_READ); /* its alias */
+	assert_int_equal(caps_for("users/data/entity_id-3/k", 0, "own", posing), 0);
+	json_decref(corp_alice);
+	json_decref(role_alice);
+	json_decref(posing);
 	assert_int_equal(caps_for("ids/id-1", 0, "own", alice), CST_CAP_READ);
 	assert_int_equal(caps_for("ids/id-2", 0, "own", alice), 0);
 	assert_int_equal(caps_for("alias/alice/x", 1, "own", alice), CST_CAP_LIST);
