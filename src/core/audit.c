@@ -447,6 +447,17 @@ static int check_options(json_t **out, const char *type, const json_t *given)
 	return CST_OK;
 }
 
+/* Whether two paths name one file: the same text, or (both existing) the
+ * same inode, as /d//audit.log, a symlinked directory or a hard link do.
+ * Two devices on one file would write over each other's ranges. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (strcmp(a, b) == 0)
+		return 1;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int cst_audit_enable(cst_vault *v, const char *rest, const json_t *body)
 {
 	struct cst_audit_root *r = v->audit;
@@ -479,7 +490,7 @@ int cst_audit_enable(cst_vault *v, const char *rest, const json_t *body)
 		const char *ofp = json_string_value(json_object_get(json_object_get(other, "options"), "file_path"));
 		if (rc == CST_OK && !strcmp(k, path))
 			rc = cst_fail(CST_EINVAL, "path already in use: %s", path);
-		else if (rc == CST_OK && fp && ofp && !strcmp(fp, ofp) && fp[0] == '/')
+		else if (rc == CST_OK && fp && ofp && fp[0] == '/' && same_file(fp, ofp))
 			rc = cst_fail(CST_EINVAL, "audit device %.64s already writes to %.200s", k, fp);
 	}
 	cst_barrier_op ops[2];

@@ -146,6 +146,12 @@ expect_in "$ERR" "filter"
 expect_status 2 custos audit enable file path="$T_DIR/d/x.log" --path raw log_raw=true
 expect_status 2 custos audit enable nosuch --path other
 expect_status 2 custos audit enable file path="$LOG" --path twice
+# The same file by another name: a doubled slash, a symlinked directory.
+expect_status 2 custos audit enable file path="$(dirname "$LOG")//$(basename "$LOG")" --path twice
+expect_in "$ERR" "already writes to"
+ln -s "$(dirname "$LOG")" "$T_DIR/linked"
+expect_status 2 custos audit enable file path="$T_DIR/linked/$(basename "$LOG")" --path twice
+expect_in "$ERR" "already writes to"
 expect_in "$ERR" "already writes"
 expect_status 0 custos audit list
 expect_not_in "$OUT" "bad/"
