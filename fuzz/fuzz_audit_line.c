@@ -56,5 +56,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fail("bad report");
 	if (r.ok && (r.entries == 0 || r.entries > lines))
 		fail("ok report with a wrong count");
+	/* Fed in pieces (as verify reads a file), the same report. */
+	cst_audit_verifier vf;
+	cst_audit_report pieces;
+	size_t at = 0, have = 0, step = 1 + size % 7;
+	cst_audit_verify_begin(&vf, key);
+	while (at < size) {
+		size_t take = size - at < step ? size - at : step, used = 0;
+		have += take;
+		at += take;
+		if (cst_audit_verify_lines(&used, &vf, s + at - have, have) != CST_OK)
+			fail("verify in pieces failed to run");
+		have -= used;
+	}
+	cst_audit_verify_end(&pieces, &vf, vf.r.ok ? have : 0, size % 2 ? &expect : NULL);
+	if (pieces.ok != r.ok || pieces.bad_line != r.bad_line || pieces.entries != r.entries ||
+	    strcmp(pieces.reason, r.reason) != 0)
+		fail("verify in pieces differs from verify of the whole");
 	return 0;
 }

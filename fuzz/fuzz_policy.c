@@ -63,8 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!json_is_array(rules))
 		fail("compiled rules are not an array", data, size);
-	json_t *identity = json_pack("{s:s, s:s, s:s}", "entity_name", name, "entity_id", name,
-	                             "mount_accessor", "auth_userpass_0000aaaa");
+	/* A login through the primary userpass mount: its entity name is the name. */
+	json_t *identity = json_pack("{s:s, s:s, s:s, s:s}", "entity_name", name, "entity_id", name,
+	                             "mount_accessor", "auth_userpass_0000aaaa", "mount_path",
+	                             "auth/userpass/");
 	if (identity == NULL) { /* not UTF-8: jansson refuses it as a value */
 		json_decref(rules);
 		return 0;
@@ -90,8 +92,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ok && name_len && strstr(out, name) == NULL)
 			fail("the name is not in the substituted pattern", data, size);
 		/* A second identity with a name that is not plain never resolves. */
-		json_t *evil = json_pack("{s:s, s:s, s:s}", "entity_name", "a/*", "entity_id", "+",
-		                         "mount_accessor", "auth_userpass_0000aaaa");
+		json_t *evil = json_pack("{s:s, s:s, s:s, s:s}", "entity_name", "a/*", "entity_id", "+",
+		                         "mount_accessor", "auth_userpass_0000aaaa", "mount_path",
+		                         "auth/userpass/");
 		if (cst_policy_expand(out, sizeof(out), p, evil))
 			fail("an unsafe identity was substituted", data, size);
 		json_decref(evil);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -694,6 +693,56 @@ int cst_audit_hash_each(cst_vault *v, const char *input, size_t len,
 	return rc;
 }
 
+/* Verifies the first size bytes of fd, read in chunks (not mapped: a file
+ * cut while it is read would kill the process with SIGBUS). A line longer
+ * than the buffer grows it. */
+static int verify_fd(cst_audit_report *rep, const cst_mac_key *key, int fd, off_t size,
+                     const char *file, const cst_audit_chain *expect)
+{
+	size_t cap = (size_t)4 << 20, have = 0; /* bytes in buf not yet verified */
+	char *buf = malloc(cap);
+	if (buf == NULL)
+		return cst_fail(CST_ENOMEM, "out of memory");
+	posix_fadvise(fd, 0, size, POSIX_FADV_SEQUENTIAL);
+	cst_audit_verifier vf;
+	cst_audit_verify_begin(&vf, key);
+	int rc = CST_OK;
+	for (off_t at = 0; rc == CST_OK && at < size && vf.r.ok;) {
+		if (have == cap) {
+			char *bigger = cap < ((size_t)1 << 30) ? realloc(buf, cap * 2) : NULL;
+			if (bigger == NULL) {
+				rc = cst_fail(CST_ENOMEM, "an audit line too long to check in %.200s", file);
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		size_t want = cap - have;
+		if ((off_t)want > size - at)
+			want = (size_t)(size - at);
+		ssize_t got = pread(fd, buf + have, want, at);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = cst_fail(CST_EIO, "cannot read %.200s: %s", file, strerror(errno));
+			break;
+		}
+		if (got == 0)
+			break; /* cut while being read: what was there is checked */
+		at += got;
+		have += (size_t)got;
+		size_t used = 0;
+		if ((rc = cst_audit_verify_lines(&used, &vf, buf, have)) == CST_OK) {
+			memmove(buf, buf + used, have - used);
+			have -= used;
+		}
+	}
+	free(buf);
+	if (rc == CST_OK)
+		cst_audit_verify_end(rep, &vf, vf.r.ok ? have : 0, expect);
+	return rc;
+}
+
 int cst_audit_verify_file(json_t **out, cst_vault *v, const char *file, int remote)
 {
 	struct cst_audit_root *r = v->audit;
@@ -751,20 +800,8 @@ int cst_audit_verify_file(json_t **out, cst_vault *v, const char *file, int remo
 	cst_mac_key *key = NULL;
 	cst_audit_report rep;
 	int rc = cst_mac_key_new(&key, r->key, 32);
-	const char *data = NULL;
-	if (rc == CST_OK && size > 0) {
-		data = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (data == MAP_FAILED) {
-			data = NULL;
-			rc = cst_fail(CST_EIO, "cannot read %.200s: %s", file, strerror(errno));
-		} else {
-			madvise((void *)data, (size_t)size, MADV_SEQUENTIAL);
-		}
-	}
 	if (rc == CST_OK)
-		rc = cst_audit_verify_buf(&rep, key, data ? data : "", (size_t)size, have_live ? &live : NULL);
-	if (data)
-		munmap((void *)data, (size_t)size);
+		rc = verify_fd(&rep, key, fd, size, file, have_live ? &live : NULL);
 	close(fd);
 	cst_mac_key_free(key);
 	cst_audit_put(a);

@@ -209,6 +209,23 @@ int cst_audit_verify_buf(cst_audit_report *out, const cst_mac_key *key, const ch
                          size_t size, const cst_audit_chain *expect)
 	__attribute__((warn_unused_result));
 
+/* The same, fed in pieces (a file read in chunks): begin; lines, as often
+ * as needed, each time with the bytes from the first line not yet used
+ * (*used says how many were; a partial line at the end is not); end, with
+ * the length of a partial line left at the end of the file (0: none). */
+typedef struct cst_audit_verifier {
+	cst_audit_report r;
+	cst_audit_chain at; /* after the last good line */
+	uint64_t lines;
+	const cst_mac_key *key;
+} cst_audit_verifier;
+
+void cst_audit_verify_begin(cst_audit_verifier *vf, const cst_mac_key *key);
+int cst_audit_verify_lines(size_t *used, cst_audit_verifier *vf, const char *data, size_t size)
+	__attribute__((warn_unused_result));
+void cst_audit_verify_end(cst_audit_report *out, cst_audit_verifier *vf, size_t partial,
+                          const cst_audit_chain *expect);
+
 /* --- filters (audit_filter.c) ----------------------------------------- */
 
 typedef struct cst_audit_filter cst_audit_filter;

@@ -292,67 +292,105 @@ static int bad(cst_audit_report *r, uint64_t line, const char *fmt, ...)
 	return CST_OK;
 }
 
+void cst_audit_verify_begin(cst_audit_verifier *vf, const cst_mac_key *key)
+{
+	memset(vf, 0, sizeof(*vf));
+	vf->r.ok = 1;
+	vf->key = key;
+}
+
+/* One line (without its '\n'): CST_OK, with vf->r.ok cleared at the first bad one. */
+static int verify_line(cst_audit_verifier *vf, const char *s, size_t len)
+{
+	cst_audit_report *r = &vf->r;
+	cst_audit_chain *at = &vf->at;
+	uint64_t n = ++vf->lines;
+	cst_audit_line l;
+	if (cst_audit_parse_line(&l, s, len) < 0)
+		return bad(r, n, "not an audit entry (%s)", cst_errmsg());
+	if (n == 1) {
+		if (!l.is_chain)
+			return bad(r, n, "the log does not begin with a chain entry: entries before "
+			                 "seq %llu were removed", (unsigned long long)l.seq);
+		at->seq = l.prev_seq;
+		memcpy(at->mac, l.prev_mac, CST_SHA256_LEN);
+		r->first_seq = l.seq;
+	} else if (l.is_chain && (l.prev_seq != at->seq || !cst_ct_equal(l.prev_mac, at->mac, CST_SHA256_LEN))) {
+		if (l.prev_seq > at->seq)
+			return bad(r, n, "entries %llu to %llu are missing before this chain entry "
+			                 "(deleted, or a file left out)",
+			           (unsigned long long)at->seq + 1, (unsigned long long)l.prev_seq);
+		return bad(r, n, "chain entry continues from seq %llu, but the log is at seq %llu "
+		                 "(reordered or spliced)",
+		           (unsigned long long)l.prev_seq, (unsigned long long)at->seq);
+	}
+	if (l.seq != at->seq + 1) {
+		if (l.seq > at->seq + 1)
+			return bad(r, n, "seq %llu where %llu was expected: entries deleted or moved",
+			           (unsigned long long)l.seq, (unsigned long long)at->seq + 1);
+		return bad(r, n, "seq %llu where %llu was expected: entries reordered or replayed",
+		           (unsigned long long)l.seq, (unsigned long long)at->seq + 1);
+	}
+	unsigned char mac[CST_SHA256_LEN], digest[CST_SHA256_LEN];
+	cst_sha256(digest, s + l.start, l.body_end - l.start);
+	int rc = chain_mac(mac, vf->key, at->mac, digest, s + l.body_end, l.mac_end - l.body_end);
+	if (rc < 0)
+		return rc;
+	if (!cst_ct_equal(mac, l.mac, CST_SHA256_LEN))
+		return bad(r, n, "seq %llu: entry edited (its MAC does not match)", (unsigned long long)l.seq);
+	at->seq = l.seq;
+	memcpy(at->mac, mac, CST_SHA256_LEN);
+	r->entries++;
+	r->last_seq = l.seq;
+	return CST_OK;
+}
+
+int cst_audit_verify_lines(size_t *used, cst_audit_verifier *vf, const char *data, size_t size)
+{
+	size_t off = 0;
+	while (off < size && vf->r.ok) {
+		const char *nl = memchr(data + off, '\n', size - off);
+		if (nl == NULL)
+			break; /* a partial line: the caller brings the rest, or ends */
+		size_t len = (size_t)(nl - (data + off));
+		int rc = verify_line(vf, data + off, len);
+		if (rc < 0)
+			return rc;
+		off += len + 1;
+	}
+	*used = vf->r.ok ? off : size; /* after a bad line nothing more is read */
+	return CST_OK;
+}
+
+void cst_audit_verify_end(cst_audit_report *out, cst_audit_verifier *vf, size_t partial,
+                          const cst_audit_chain *expect)
+{
+	cst_audit_report *r = &vf->r;
+	uint64_t n = vf->lines;
+	if (!r->ok)
+		;
+	else if (partial)
+		bad(r, n + 1, "entry cut short (no end of line): the log was truncated");
+	else if (n == 0)
+		bad(r, 1, "the log is empty");
+	else if (expect != NULL && expect->seq > vf->at.seq)
+		bad(r, n + 1, "entries %llu to %llu are missing at the end: the log was truncated",
+		    (unsigned long long)vf->at.seq + 1, (unsigned long long)expect->seq);
+	else if (expect != NULL && expect->seq == vf->at.seq &&
+	         !cst_ct_equal(expect->mac, vf->at.mac, CST_SHA256_LEN))
+		bad(r, n, "the last entry is not the one the device wrote");
+	*out = *r;
+}
+
 int cst_audit_verify_buf(cst_audit_report *r, const cst_mac_key *key, const char *data,
                          size_t size, const cst_audit_chain *expect)
 {
-	memset(r, 0, sizeof(*r));
-	r->ok = 1;
-	cst_audit_chain at = {0, {0}};
-	uint64_t n = 0;
-	size_t off = 0;
-	while (off < size) {
-		const char *nl = memchr(data + off, '\n', size - off);
-		n++;
-		if (nl == NULL)
-			return bad(r, n, "entry cut short (no end of line): the log was truncated");
-		size_t len = (size_t)(nl - (data + off));
-		const char *s = data + off;
-		off += len + 1;
-		cst_audit_line l;
-		if (cst_audit_parse_line(&l, s, len) < 0)
-			return bad(r, n, "not an audit entry (%s)", cst_errmsg());
-		if (n == 1) {
-			if (!l.is_chain)
-				return bad(r, n, "the log does not begin with a chain entry: entries before "
-				                 "seq %llu were removed", (unsigned long long)l.seq);
-			at.seq = l.prev_seq;
-			memcpy(at.mac, l.prev_mac, CST_SHA256_LEN);
-			r->first_seq = l.seq;
-		} else if (l.is_chain && (l.prev_seq != at.seq || !cst_ct_equal(l.prev_mac, at.mac, CST_SHA256_LEN))) {
-			if (l.prev_seq > at.seq)
-				return bad(r, n, "entries %llu to %llu are missing before this chain entry "
-				                 "(deleted, or a file left out)",
-				           (unsigned long long)at.seq + 1, (unsigned long long)l.prev_seq);
-			return bad(r, n, "chain entry continues from seq %llu, but the log is at seq %llu "
-			                 "(reordered or spliced)",
-			           (unsigned long long)l.prev_seq, (unsigned long long)at.seq);
-		}
-		if (l.seq != at.seq + 1) {
-			if (l.seq > at.seq + 1)
-				return bad(r, n, "seq %llu where %llu was expected: entries deleted or moved",
-				           (unsigned long long)l.seq, (unsigned long long)at.seq + 1);
-			return bad(r, n, "seq %llu where %llu was expected: entries reordered or replayed",
-			           (unsigned long long)l.seq, (unsigned long long)at.seq + 1);
-		}
-		unsigned char mac[CST_SHA256_LEN], digest[CST_SHA256_LEN];
-		cst_sha256(digest, s + l.start, l.body_end - l.start);
-		int rc = chain_mac(mac, key, at.mac, digest, s + l.body_end, l.mac_end - l.body_end);
-		if (rc < 0)
-			return rc;
-		if (!cst_ct_equal(mac, l.mac, CST_SHA256_LEN))
-			return bad(r, n, "seq %llu: entry edited (its MAC does not match)",
-			           (unsigned long long)l.seq);
-		at.seq = l.seq;
-		memcpy(at.mac, mac, CST_SHA256_LEN);
-		r->entries++;
-		r->last_seq = l.seq;
-	}
-	if (n == 0)
-		return bad(r, 1, "the log is empty");
-	if (expect != NULL && expect->seq > at.seq)
-		return bad(r, n + 1, "entries %llu to %llu are missing at the end: the log was truncated",
-		           (unsigned long long)at.seq + 1, (unsigned long long)expect->seq);
-	if (expect != NULL && expect->seq == at.seq && !cst_ct_equal(expect->mac, at.mac, CST_SHA256_LEN))
-		return bad(r, n, "the last entry is not the one the device wrote");
+	cst_audit_verifier vf;
+	size_t used = 0;
+	cst_audit_verify_begin(&vf, key);
+	int rc = cst_audit_verify_lines(&used, &vf, data, size);
+	if (rc < 0)
+		return rc;
+	cst_audit_verify_end(r, &vf, size - used, expect);
 	return CST_OK;
 }
