@@ -19,6 +19,7 @@
 #include "crypto/rand.h"
 #include "storage/storage.h"
 #include "util/base64.h"
+#include "util/buf.h"
 #include "util/file.h"
 #include "util/json.h"
 #include "util/mem.h"
@@ -695,51 +696,42 @@ int cst_audit_hash_each(cst_vault *v, const char *input, size_t len,
 
 /* Verifies the first size bytes of fd, read in chunks (not mapped: a file
  * cut while it is read would kill the process with SIGBUS). A line longer
- * than the buffer grows it. */
+ * than the buffer grows it, up to 1 GiB. */
 static int verify_fd(cst_audit_report *rep, const cst_mac_key *key, int fd, off_t size,
                      const char *file, const cst_audit_chain *expect)
 {
-	size_t cap = (size_t)4 << 20, have = 0; /* bytes in buf not yet verified */
-	char *buf = malloc(cap);
-	if (buf == NULL)
-		return cst_fail(CST_ENOMEM, "out of memory");
+	cst_buf buf = CST_BUF_INIT; /* the bytes not yet verified */
+	buf.max = (size_t)1 << 30;
+	int rc = cst_buf_grow(&buf, (size_t)4 << 20);
 	posix_fadvise(fd, 0, size, POSIX_FADV_SEQUENTIAL);
 	cst_audit_verifier vf;
 	cst_audit_verify_begin(&vf, key);
-	int rc = CST_OK;
 	for (off_t at = 0; rc == CST_OK && at < size && vf.r.ok;) {
-		if (have == cap) {
-			char *bigger = cap < ((size_t)1 << 30) ? realloc(buf, cap * 2) : NULL;
-			if (bigger == NULL) {
-				rc = cst_fail(CST_ENOMEM, "an audit line too long to check in %.200s", file);
-				break;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-		size_t want = cap - have;
+		if (buf.len + 1 == buf.cap && (rc = cst_buf_grow(&buf, buf.cap)) < 0)
+			break;
+		size_t want = buf.cap - buf.len - 1;
 		if ((off_t)want > size - at)
 			want = (size_t)(size - at);
-		ssize_t got = pread(fd, buf + have, want, at);
+		ssize_t got = pread(fd, buf.ptr + buf.len, want, at);
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0) {
+		if (got < 0)
 			rc = cst_fail(CST_EIO, "cannot read %.200s: %s", file, strerror(errno));
-			break;
-		}
-		if (got == 0)
-			break; /* cut while being read: what was there is checked */
+		if (got <= 0)
+			break; /* 0: cut while being read; what was there is checked */
 		at += got;
-		have += (size_t)got;
+		buf.len += (size_t)got;
 		size_t used = 0;
-		if ((rc = cst_audit_verify_lines(&used, &vf, buf, have)) == CST_OK) {
-			memmove(buf, buf + used, have - used);
-			have -= used;
+		if ((rc = cst_audit_verify_lines(&used, &vf, buf.ptr, buf.len)) == CST_OK) {
+			memmove(buf.ptr, buf.ptr + used, buf.len - used);
+			buf.len -= used;
+			buf.ptr[buf.len] = '\0';
 		}
 	}
-	free(buf);
+	size_t partial = buf.len;
+	cst_buf_release(&buf);
 	if (rc == CST_OK)
-		cst_audit_verify_end(rep, &vf, vf.r.ok ? have : 0, expect);
+		cst_audit_verify_end(rep, &vf, vf.r.ok ? partial : 0, expect);
 	return rc;
 }
 

@@ -176,7 +176,7 @@ static const char *entity_name(char *buf, size_t n, const json_t *identity)
 	const char *alias = json_string_value(json_object_get(identity, "entity_name"));
 	const char *mount = json_string_value(json_object_get(identity, "mount_path"));
 	const char *id = json_string_value(json_object_get(identity, "entity_id"));
-	if (mount && strcmp(mount, "auth/userpass/") == 0)
+	if (mount && strcmp(mount, CST_PERSONAL_AUTH_MOUNT) == 0)
 		return alias && strncmp(alias, "entity_", 7) != 0 ? alias : NULL;
 	if (id == NULL || *id == '\0' || snprintf(buf, n, "entity_%s", id) >= (int)n)
 		return NULL;

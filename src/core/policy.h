@@ -13,6 +13,10 @@
 
 #include "custos.h"
 
+/* The auth mount whose users' names are their entity names (and so own
+ * users/<name>/); every other login is entity_<id> (see policy.c). */
+#define CST_PERSONAL_AUTH_MOUNT "auth/userpass/"
+
 enum {
 	CST_CAP_CREATE = 1 << 0,
 	CST_CAP_READ = 1 << 1,

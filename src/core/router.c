@@ -230,6 +230,15 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* The request is allowed (and recorded): a use-limited token's use is
+ * taken, then the handler runs. */
+static int use_and_handle(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
+                          const cst_request *routed, const cst_caller *caller, cst_response *resp)
+{
+	int rc = cst_token_use(v, caller);
+	return rc == CST_OK ? rt->handler(ctx, routed, resp) : rc;
+}
+
 /* Runs the handler between the two audit entries (src/core/audit.c): the
  * request entry goes out first, refused or not, and when no device can
  * write it the handler does not run; a response no device can write is
@@ -241,11 +250,8 @@ static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
                        cst_response *resp, int rc)
 {
 	cst_audit *audit = cst_audit_get(v);
-	if (audit == NULL) { /* no device: the fast path */
-		if (rc == CST_OK)
-			rc = cst_token_use(v, caller);
-		return rc == CST_OK ? rt->handler(ctx, routed, resp) : rc;
-	}
+	if (audit == NULL) /* no device: the fast path */
+		return rc == CST_OK ? use_and_handle(v, ctx, rt, routed, caller, resp) : rc;
 	char id[CST_UUID_LEN + 1], msg[512];
 	if (routed->request_id == NULL)
 		cst_rand_uuid(id);
@@ -260,9 +266,7 @@ static int run_audited(cst_vault *v, cst_engine_ctx *ctx, const cst_route *rt,
 	else if (arc < 0)
 		rc = arc;
 	else {
-		rc = cst_token_use(v, caller);
-		if (rc == CST_OK)
-			rc = rt->handler(ctx, routed, resp);
+		rc = use_and_handle(v, ctx, rt, routed, caller, resp);
 		snprintf(msg, sizeof(msg), "%s", rc < 0 ? cst_errmsg() : "");
 		ev.time_ns = cst_now_ns();
 		if ((arc = cst_audit_response(audit, &ev, resp, rc < 0 ? msg : NULL)) < 0) {

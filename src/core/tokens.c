@@ -649,89 +649,111 @@ int cst_token_authenticate(cst_caller *out, cst_vault *v, const char *token, con
 	return CST_OK;
 }
 
-int cst_token_use(cst_vault *v, const cst_caller *c)
+/* A change to a stored entry that must not lose a race (a use, a renewal,
+ * an orphaning): change() edits a fresh copy (or refuses with its error),
+ * which is saved under the revision it was read at; a conflict (another
+ * change, a revoke) reads again. CST_ENOTFOUND when the token is gone. */
+typedef int (*entry_change)(json_t *entry, void *arg);
+
+static int change_entry(cst_vault *v, const char *hash, entry_change change, void *arg)
 {
-	if (c == NULL || json_integer_value(json_object_get(c->entry, "num_uses")) <= 0)
-		return CST_OK;
 	for (int tries = 0; tries < CST_LIMIT_CAS_RETRIES; tries++) {
 		json_t *e = NULL;
 		uint64_t rev = 0;
-		int rc = load_fresh(&e, &rev, v, c->hash);
-		if (rc == CST_ENOTFOUND)
-			return cst_fail(CST_EPERM, "permission denied: invalid token");
+		int rc = load_fresh(&e, &rev, v, hash);
 		if (rc < 0)
 			return rc;
-		int64_t uses = json_integer_value(json_object_get(e, "num_uses"));
-		int64_t expire = json_integer_value(json_object_get(e, "expire_time"));
-		if (uses < 0) {
-			json_decref(e);
-			return cst_fail(CST_EPERM, "permission denied: invalid token");
-		}
-		/* The last use marks the entry spent (-1) under its revision, so
-		 * one request wins it, and then revokes it. */
-		json_object_set_new(e, "num_uses", json_integer(uses == 1 ? -1 : uses - 1));
-		rc = save_entry(v, c->hash, e, (int64_t)rev, expire);
+		int64_t old_expire = json_integer_value(json_object_get(e, "expire_time"));
+		if ((rc = change(e, arg)) == CST_OK)
+			rc = save_entry(v, hash, e, (int64_t)rev, old_expire);
 		json_decref(e);
-		if (rc == CST_ECONFLICT) {
-			cst_error_clear();
-			continue;
-		}
-		if (rc == CST_OK && uses == 1 && cst_token_revoke(v, c->hash, 0) < 0)
-			cst_error_clear(); /* spent either way; the sweep finishes it */
-		return rc;
+		if (rc != CST_ECONFLICT)
+			return rc;
+		cst_error_clear();
 	}
 	return cst_fail(CST_ECONFLICT, "the token is being changed by other requests: try again");
 }
 
-static int renew_once(json_t **out_auth, cst_vault *v, const char *hash, int64_t increment)
+/* Takes one use; the last marks the entry spent (-1), so one request wins it. */
+static int take_use(json_t *e, void *last)
 {
-	json_t *e = NULL;
-	uint64_t rev = 0;
-	int rc = load_fresh(&e, &rev, v, hash);
+	int64_t uses = json_integer_value(json_object_get(e, "num_uses"));
+	if (uses < 0)
+		return cst_fail(CST_EPERM, "permission denied: invalid token");
+	*(int *)last = uses == 1;
+	json_object_set_new(e, "num_uses", json_integer(uses == 1 ? -1 : uses - 1));
+	return CST_OK;
+}
+
+int cst_token_use(cst_vault *v, const cst_caller *c)
+{
+	if (c == NULL || json_integer_value(json_object_get(c->entry, "num_uses")) <= 0)
+		return CST_OK;
+	int last = 0;
+	int rc = change_entry(v, c->hash, take_use, &last);
 	if (rc == CST_ENOTFOUND)
-		return cst_fail(CST_EPERM, "bad token");
-	if (rc < 0)
-		return rc;
+		return cst_fail(CST_EPERM, "permission denied: invalid token");
+	if (rc == CST_OK && last && cst_token_revoke(v, c->hash, 0) < 0)
+		cst_error_clear(); /* spent either way; the sweep finishes it */
+	return rc;
+}
+
+struct renewal {
+	cst_vault *v;
+	int64_t increment;
+	json_t *auth; /* of the last copy changed */
+};
+
+static int renew_entry(json_t *e, void *arg)
+{
+	struct renewal *r = arg;
+	cst_vault *v = r->v; /* for MAX_TTL */
 	int64_t now = now_s(), old_expire = json_integer_value(json_object_get(e, "expire_time"));
 	int64_t created = json_integer_value(json_object_get(e, "creation_time"));
 	int64_t period = json_integer_value(json_object_get(e, "period"));
 	int64_t max_ttl = json_integer_value(json_object_get(e, "explicit_max_ttl"));
 	if (old_expire == 0)
-		rc = cst_fail(CST_EINVAL, "invalid lease ID");
-	else if (!json_is_true(json_object_get(e, "renewable")))
-		rc = cst_fail(CST_EINVAL, "lease is not renewable");
-	if (rc == CST_OK) {
-		int64_t ttl = period ? period
-		                     : (increment ? increment
-		                                  : json_integer_value(json_object_get(e, "creation_ttl")));
-		if (ttl > MAX_TTL) /* no overflow below: nothing lives longer anyway */
-			ttl = MAX_TTL;
-		int64_t expire = now + ttl;
-		/* Non-periodic tokens live at most the system max TTL from creation;
-		 * explicit_max_ttl caps every token. */
-		if (!period && expire > created + MAX_TTL)
-			expire = created + MAX_TTL;
-		if (max_ttl && expire > created + max_ttl)
-			expire = created + max_ttl;
-		json_object_set_new(e, "expire_time", json_integer(expire));
-		json_object_set_new(e, "last_renewal_time", json_integer(now));
-		rc = save_entry(v, hash, e, (int64_t)rev, old_expire);
-	}
-	if (rc == CST_OK)
-		*out_auth = auth_object("", e);
-	json_decref(e);
-	return rc;
+		return cst_fail(CST_EINVAL, "invalid lease ID");
+	if (!json_is_true(json_object_get(e, "renewable")))
+		return cst_fail(CST_EINVAL, "lease is not renewable");
+	int64_t ttl = period ? period
+	                     : (r->increment ? r->increment
+	                                     : json_integer_value(json_object_get(e, "creation_ttl")));
+	if (ttl > MAX_TTL) /* no overflow below: nothing lives longer anyway */
+		ttl = MAX_TTL;
+	int64_t expire = now + ttl;
+	/* Non-periodic tokens live at most the system max TTL from creation;
+	 * explicit_max_ttl caps every token. */
+	if (!period && expire > created + MAX_TTL)
+		expire = created + MAX_TTL;
+	if (max_ttl && expire > created + max_ttl)
+		expire = created + max_ttl;
+	json_object_set_new(e, "expire_time", json_integer(expire));
+	json_object_set_new(e, "last_renewal_time", json_integer(now));
+	json_decref(r->auth);
+	r->auth = auth_object("", e);
+	return CST_OK;
 }
 
 int cst_token_renew(json_t **out_auth, cst_vault *v, const char *hash, int64_t increment)
 {
-	for (int tries = 0; tries < CST_LIMIT_CAS_RETRIES; tries++) {
-		int rc = renew_once(out_auth, v, hash, increment);
-		if (rc != CST_ECONFLICT)
-			return rc;
-		cst_error_clear(); /* a use or another renewal came between: read again */
-	}
-	return cst_fail(CST_ECONFLICT, "the token is being changed by other requests: try again");
+	struct renewal r = {v, increment, NULL};
+	int rc = change_entry(v, hash, renew_entry, &r);
+	if (rc == CST_ENOTFOUND)
+		rc = cst_fail(CST_EPERM, "bad token");
+	if (rc == CST_OK)
+		*out_auth = r.auth;
+	else
+		json_decref(r.auth);
+	return rc;
+}
+
+static int orphan_entry(json_t *e, void *arg)
+{
+	(void)arg;
+	json_object_set_new(e, "parent", json_string(""));
+	json_object_set_new(e, "orphan", json_true());
+	return CST_OK;
 }
 
 /* Deletes one token's rows; children are the caller's business. */
@@ -788,19 +810,10 @@ int cst_token_revoke(cst_vault *v, const char *hash, int orphan_children)
 		for (size_t i = 0; rc == CST_OK && i < kids.count; i++) {
 			const char *child = strrchr(kids.keys[i], '/') + 1;
 			if (orphan_children) {
-				rc = CST_ECONFLICT;
-				for (int tries = 0; rc == CST_ECONFLICT && tries < CST_LIMIT_CAS_RETRIES; tries++) {
-					json_t *ce = NULL;
-					uint64_t rev = 0;
-					if ((rc = load_fresh(&ce, &rev, v, child)) == CST_OK) {
-						json_object_set_new(ce, "parent", json_string(""));
-						json_object_set_new(ce, "orphan", json_true());
-						rc = save_entry(v, child, ce, (int64_t)rev,
-						                json_integer_value(json_object_get(ce, "expire_time")));
-					} else if (rc == CST_ENOTFOUND) {
-						rc = CST_OK; /* revoked meanwhile: nothing to orphan */
-					}
-					json_decref(ce);
+				rc = change_entry(v, child, orphan_entry, NULL);
+				if (rc == CST_ENOTFOUND) {
+					cst_error_clear();
+					rc = CST_OK; /* revoked meanwhile: nothing to orphan */
 				}
 				cst_barrier_op op = {CST_STORAGE_DELETE, kids.keys[i], NULL, 0, CST_REV_ANY};
 				if (rc == CST_OK)
